@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+/* ctx.c - the placement log and violation list behind struct pd_ctx. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctx.h"
+
+void pd_ctx_begin_record(struct pd_ctx *ctx)
+{
+	ctx->replay = false;
+	ctx->nlog = 0;
+	ctx->pos = 0;
+	ctx->overflow = false;
+	ctx->nviol = 0;
+}
+
+void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from)
+{
+	ctx->replay = true;
+	ctx->nlog = from->nlog;
+	ctx->pos = 0;
+	ctx->overflow = from->overflow;
+	memcpy(ctx->log, from->log, from->nlog * sizeof(ctx->log[0]));
+	ctx->nviol = 0;
+}
+
+bool pd_replaying(const struct pd_ctx *ctx)
+{
+	return ctx->replay;
+}
+
+void pd_record_placement(struct pd_ctx *ctx, const struct pd_placement *p)
+{
+	if (ctx->replay)
+		return;
+	if (ctx->nlog == PD_CTX_MAX_PLACEMENTS) {
+		ctx->overflow = true;
+		return;
+	}
+	ctx->log[ctx->nlog++] = *p;
+}
+
+bool pd_peek_placement(const struct pd_ctx *ctx, struct pd_placement *out)
+{
+	if (!ctx->replay || ctx->pos >= ctx->nlog)
+		return false;
+	*out = ctx->log[ctx->pos];
+	return true;
+}
+
+bool pd_next_placement(struct pd_ctx *ctx, struct pd_placement *out)
+{
+	if (!pd_peek_placement(ctx, out))
+		return false;
+	ctx->pos++;
+	return true;
+}
+
+void pd_violation(struct pd_ctx *ctx, const char *what, const char *fmt, ...)
+{
+	struct pd_violation_rec *v;
+	va_list ap;
+
+	if (ctx->nviol++ >= PD_CTX_MAX_VIOLATIONS)
+		return;
+	v = &ctx->viol[ctx->nviol - 1];
+	snprintf(v->what, sizeof(v->what), "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx.h - the per-call context behind struct pd_ctx: the placement log a
+ * model under test fills and a reference replays, and the violations a
+ * model reports.  Internal to the engine (and to tests that drive a model
+ * by hand).
+ */
+#ifndef PAGEDIFF_CTX_H
+#define PAGEDIFF_CTX_H
+
+#include <pagediff/pagediff.h>
+
+#define PD_CTX_MAX_PLACEMENTS 1024
+#define PD_CTX_MAX_VIOLATIONS 8
+
+struct pd_violation_rec {
+	char what[32];   /* stable class: "illegal-placement", "check", ... */
+	char msg[256];   /* for a person */
+};
+
+struct pd_ctx {
+	bool replay;
+	unsigned nlog;       /* placements recorded (record) or available (replay) */
+	unsigned pos;        /* replay: next to take */
+	bool overflow;       /* more than PD_CTX_MAX_PLACEMENTS recorded */
+	struct pd_placement log[PD_CTX_MAX_PLACEMENTS];
+	unsigned nviol;      /* may exceed PD_CTX_MAX_VIOLATIONS; extra ones are counted only */
+	struct pd_violation_rec viol[PD_CTX_MAX_VIOLATIONS];
+};
+
+/* Start a call in which the model chooses and records its placements. */
+void pd_ctx_begin_record(struct pd_ctx *ctx);
+/* Start a call that must replay the placements recorded in `from`. */
+void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from);
+/* Placements logged but not taken by a replaying model. */
+static inline unsigned pd_ctx_unconsumed(const struct pd_ctx *ctx)
+{ return ctx->replay ? ctx->nlog - ctx->pos : 0; }
+
+#endif
