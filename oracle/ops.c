@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ops.c - the oracle's model table: create/destroy, the observable state
+ * (spec.md §2, the structs of pagediff.h), its consistency check, and
+ * pd_oracle_ops.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+
+/* Packed tag storage of all frames is capped: 2^20 frames x 256 granules. */
+#define O_MAX_FRAME_TAG_BYTES ((size_t)1 << 27)
+
+static void oracle_destroy(void *model)
+{
+	struct oracle *o = model;
+
+	if (!o)
+		return;
+	free(o->frames);
+	free(o->frame_tags);
+	free(o->units);
+	free(o->tagblocks);
+	free(o->on_list);
+	free(o->slots);
+	free(o->slot_tags);
+	free(o->scratch);
+	free(o);
+}
+
+static bool is_pow2(uint32_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* Reject a configuration outside docs/model.md's ranges; say which key. */
+static bool config_ok(const struct pd_config *c, char *err, size_t errlen)
+{
+	if (c->frames_log2 < PD_MIN_FRAMES_LOG2 || c->frames_log2 > PD_MAX_FRAMES_LOG2) {
+		snprintf(err, errlen, "oracle: frames must be 2^%u..2^%u, not 2^%u",
+			 PD_MIN_FRAMES_LOG2, PD_MAX_FRAMES_LOG2, c->frames_log2);
+		return false;
+	}
+	if (c->cpus < 1 || c->cpus > PD_MAX_CPUS) {
+		snprintf(err, errlen, "oracle: cpus must be 1..%u, not %u", PD_MAX_CPUS, c->cpus);
+		return false;
+	}
+	if (c->max_order > PD_MAX_ORDER_LIMIT || c->max_order > c->frames_log2) {
+		snprintf(err, errlen, "oracle: max_order %u must be <= %u and <= log2(frames) %u",
+			 c->max_order, PD_MAX_ORDER_LIMIT, c->frames_log2);
+		return false;
+	}
+	if (!is_pow2(c->granules) || c->granules > PD_MAX_GRANULES) {
+		snprintf(err, errlen, "oracle: granules must be a power of two 1..%u, not %u",
+			 PD_MAX_GRANULES, c->granules);
+		return false;
+	}
+	if (c->accept_order > PD_MAX_ORDER_LIMIT || c->accept_order > c->frames_log2) {
+		snprintf(err, errlen, "oracle: accept_order %u must be <= %u and <= log2(frames) %u",
+			 c->accept_order, PD_MAX_ORDER_LIMIT, c->frames_log2);
+		return false;
+	}
+	if (c->tag_ratio_log2 > 5 || c->tag_ratio_log2 > c->frames_log2) {
+		snprintf(err, errlen, "oracle: tag_ratio 2^%u must be <= 32 and <= frames",
+			 c->tag_ratio_log2);
+		return false;
+	}
+	if (c->slots < 1 || c->slots > 65536) {
+		snprintf(err, errlen, "oracle: slots must be 1..65536, not %u", c->slots);
+		return false;
+	}
+	if (c->vpages < 1 || c->vpages > PD_MAX_VPAGES) {
+		snprintf(err, errlen, "oracle: vpages must be 1..%u, not %u", PD_MAX_VPAGES, c->vpages);
+		return false;
+	}
+	if (c->swap_excl > PD_SWAP_EXCL_KEPT || c->accept > PD_ACCEPT_LIST ||
+	    c->tagstore > PD_TAGSTORE_BESTEFFORT) {
+		snprintf(err, errlen, "oracle: bad design option (swap_excl %u, accept %u, tagstore %u)",
+			 c->swap_excl, c->accept, c->tagstore);
+		return false;
+	}
+	return true;
+}
+
+static void *oracle_create(const struct pd_config *cfg, char *err, size_t errlen)
+{
+	struct oracle *o;
+	size_t tag_total;
+	uint32_t s;
+	unsigned p;
+
+	if (!config_ok(cfg, err, errlen))
+		return NULL;
+	tag_total = ((size_t)1 << cfg->frames_log2) * ((cfg->granules + 1u) / 2);
+	if (tag_total > O_MAX_FRAME_TAG_BYTES) {
+		snprintf(err, errlen,
+			 "oracle: tags of 2^%u frames x %u granules need %zu MiB, more than the %zu MiB the oracle keeps; use fewer frames or granules",
+			 cfg->frames_log2, cfg->granules, tag_total >> 20, O_MAX_FRAME_TAG_BYTES >> 20);
+		return NULL;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		goto nomem;
+	o->cfg = *cfg;
+	o->nr_frames = pd_nr_frames(cfg);
+	o->nr_units = pd_nr_units(cfg);
+	o->nr_tagblocks = pd_nr_tag_blocks(cfg);
+	o->nr_list_blocks = o->nr_frames >> cfg->max_order;
+	o->tag_bytes = (cfg->granules + 1u) / 2;
+
+	/* calloc: an all-zero frame is FREE, so untouched frames cost nothing. */
+	o->frames = calloc(o->nr_frames, sizeof(*o->frames));
+	o->frame_tags = calloc(o->nr_frames, o->tag_bytes);
+	o->units = calloc(o->nr_units, sizeof(*o->units));
+	o->tagblocks = calloc(o->nr_tagblocks, sizeof(*o->tagblocks));
+	o->on_list = calloc(o->nr_list_blocks, sizeof(*o->on_list));
+	o->slots = calloc(cfg->slots, sizeof(*o->slots));
+	o->slot_tags = calloc(cfg->slots, o->tag_bytes);
+	if (!o->frames || !o->frame_tags || !o->units || !o->tagblocks ||
+	    !o->on_list || !o->slots || !o->slot_tags)
+		goto nomem;
+	for (s = 0; s < cfg->slots; s++)
+		o->slots[s].frame = PD_NO_FRAME;
+	for (p = 0; p < PD_MAX_PROCS; p++) {
+		unsigned v;
+
+		for (v = 0; v < PD_MAX_VPAGES; v++) {
+			o->procs[p].vp[v].frame = PD_NO_FRAME;
+			o->procs[p].vp[v].slot = PD_NO_SLOT;
+		}
+	}
+	o_zone_init(o);
+	return o;
+nomem:
+	snprintf(err, errlen, "oracle: out of memory for 2^%u frames", cfg->frames_log2);
+	oracle_destroy(o);
+	return NULL;
+}
+
+/* ---- observable state ------------------------------------------------ */
+
+/*
+ * Per frame.  FREE and TAIL frames: everything but `accepted` is zero
+ * (swapcache_slot is PD_NO_SLOT).  content only when defined, tags only
+ * when tagged (zero otherwise).
+ */
+static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_state *out)
+{
+	struct oracle *o = model;
+	const struct o_frame *fr;
+
+	memset(out, 0, sizeof(*out));
+	out->swapcache_slot = PD_NO_SLOT;
+	if (frame >= o->nr_frames)
+		return;
+	fr = &o->frames[frame];
+	out->kind = fr->kind;
+	out->accepted = o_unit_accepted(o, frame);  /* A2 */
+	if (fr->kind == PD_FRAME_FREE || fr->kind == PD_FRAME_TAIL)
+		return;
+	out->order = fr->order;
+	out->anon = fr->anon;
+	out->anon_exclusive = fr->anon_exclusive;
+	out->mte_tagged = fr->mte_tagged;
+	out->tag_reserved = fr->tag_reserved;
+	out->in_swapcache = fr->in_swapcache;
+	out->content_defined = fr->content_defined;
+	out->mapcount = fr->mapcount;
+	out->refcount = fr->refcount;
+	if (fr->in_swapcache)
+		out->swapcache_slot = fr->sc_slot;
+	if (fr->content_defined)
+		out->content = fr->content;
+	if (fr->mte_tagged)
+		memcpy(out->tags, o_frame_tags(o, frame), o->tag_bytes);
+}
+
+/* Per PTE.  A dead process or an unmapped vpage reports NONE, no frame, no slot. */
+static void oracle_pte_state(void *model, uint8_t proc, uint16_t vpage, struct pd_pte_state *out)
+{
+	struct oracle *o = model;
+	const struct o_vpage *vp;
+
+	memset(out, 0, sizeof(*out));
+	out->frame = PD_NO_FRAME;
+	out->slot = PD_NO_SLOT;
+	if (proc >= PD_MAX_PROCS || !o->procs[proc].alive || vpage >= o->cfg.vpages)
+		return;
+	vp = &o->procs[proc].vp[vpage];
+	if (!vp->mapped)
+		return;
+	out->mapped = 1;
+	out->mte = vp->mte;
+	out->kind = vp->kind;
+	switch (vp->kind) {
+	case PD_PTE_PRESENT:
+	case PD_PTE_FOA:
+		out->writable = vp->writable;
+		out->frame = vp->frame;
+		break;
+	case PD_PTE_SWAP:
+		out->exclusive = vp->exclusive;
+		out->slot = vp->slot;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A dead process reports alive 0 and has_pinned 0. */
+static void oracle_proc_state(void *model, uint8_t proc, struct pd_proc_state *out)
+{
+	struct oracle *o = model;
+
+	memset(out, 0, sizeof(*out));
+	if (proc >= PD_MAX_PROCS || !o->procs[proc].alive)
+		return;
+	out->alive = 1;
+	out->has_pinned = o->procs[proc].has_pinned;
+}
+
+static void oracle_slot_state(void *model, uint32_t slot, struct pd_slot_state *out)
+{
+	struct oracle *o = model;
+	const struct o_slot *sl;
+
+	memset(out, 0, sizeof(*out));
+	out->frame = PD_NO_FRAME;
+	if (slot >= o->cfg.slots)
+		return;
+	sl = &o->slots[slot];
+	out->in_use = o_slot_in_use(o, slot);
+	out->in_swapcache = sl->in_swapcache;
+	out->tags_saved = sl->tags_saved;
+	out->count = sl->count;
+	if (sl->in_swapcache)
+		out->frame = sl->frame;
+	if (out->in_use)
+		out->content = sl->content;
+	if (sl->tags_saved)
+		memcpy(out->tags, o_slot_tags(o, slot), o->tag_bytes);
+}
+
+static void oracle_unit_state(void *model, uint32_t unit, struct pd_unit_state *out)
+{
+	struct oracle *o = model;
+
+	memset(out, 0, sizeof(*out));
+	if (unit >= o->nr_units)
+		return;
+	out->accepted = o->units[unit].accepted;
+	out->times_accepted = o->units[unit].times_accepted;
+}
+
+static void oracle_tagblock_state(void *model, uint32_t block, struct pd_tagblock_state *out)
+{
+	struct oracle *o = model;
+
+	memset(out, 0, sizeof(*out));
+	if (block >= o->nr_tagblocks)
+		return;
+	out->reservations = o->tagblocks[block].reservations;
+	out->pins = o->tagblocks[block].pins;
+}
+
+static void oracle_totals(void *model, struct pd_totals *out)
+{
+	struct oracle *o = model;
+	uint32_t f;
+	unsigned p;
+
+	memset(out, 0, sizeof(*out));
+	for (f = 0; f < o->nr_frames; f++) {
+		if (o->frames[f].kind == PD_FRAME_FREE)
+			out->free_frames++;
+		else if (o->frames[f].kind == PD_FRAME_DEFERRED)
+			out->deferred_frames += 1u << o->frames[f].order;
+	}
+	for (p = 0; p < PD_MAX_PROCS; p++)
+		out->live_procs += o->procs[p].alive;
+}
+
+/* ---- consistency check (the invariants of oracle.h) ------------------ */
+
+static void oracle_check(void *model, struct pd_ctx *ctx)
+{
+	struct oracle *o = model;
+	uint32_t f, s, b, u, n, first, last, deferred = 0, max;
+	unsigned p, v;
+
+	max = o->nr_frames;
+	if (o->cfg.slots > max)
+		max = o->cfg.slots;
+	if (o->nr_tagblocks > max)
+		max = o->nr_tagblocks;
+	if (!o->scratch) {
+		o->scratch = calloc(max, sizeof(*o->scratch));
+		if (!o->scratch) {
+			pd_violation(ctx, "check", "oracle: no memory for the check");
+			return;
+		}
+	}
+
+	/* A1 */
+	for (u = 0; u < o->nr_units; u++)
+		if (o->units[u].times_accepted > 1)
+			pd_violation(ctx, "check", "oracle: unit %u accepted %u times (A1)",
+				     u, o->units[u].times_accepted);
+
+	/* B1, A2, G4, rc >= mc + SC; the deferred count (L5). */
+	for (f = 0; f < o->nr_frames; f++) {
+		const struct o_frame *fr = &o->frames[f];
+
+		if (fr->kind == PD_FRAME_FREE)
+			continue;
+		if (!o_unit_accepted(o, f))
+			pd_violation(ctx, "check", "oracle: %s frame %u in unaccepted unit %u (A2)",
+				     fr->kind == PD_FRAME_TAIL ? "tail" : "allocated", f,
+				     f >> o->cfg.accept_order);
+		if (fr->kind == PD_FRAME_TAIL)
+			continue;
+		n = 1u << fr->order;
+		if (f % n || f + n > o->nr_frames) {
+			pd_violation(ctx, "check", "oracle: head %u order %u misaligned (B2)", f, fr->order);
+			continue;
+		}
+		for (b = f + 1; b < f + n; b++)
+			if (o->frames[b].kind != PD_FRAME_TAIL)
+				pd_violation(ctx, "check", "oracle: frame %u of block %u order %u is not a tail (B1)",
+					     b, f, fr->order);
+		if (fr->kind == PD_FRAME_DEFERRED) {
+			deferred += n;
+			continue;
+		}
+		if (fr->refcount < fr->mapcount + fr->in_swapcache)
+			pd_violation(ctx, "check", "oracle: frame %u rc %u < mc %u + swapcache %u",
+				     f, fr->refcount, fr->mapcount, fr->in_swapcache);
+		if (fr->anon && fr->refcount >= PD_PIN_BIAS && !fr->anon_exclusive)
+			pd_violation(ctx, "check", "oracle: frame %u may be pinned (rc %u) but is not AE (G4)",
+				     f, fr->refcount);
+		if (fr->in_swapcache && (fr->sc_slot >= o->cfg.slots ||
+					 !o->slots[fr->sc_slot].in_swapcache ||
+					 o->slots[fr->sc_slot].frame != f))
+			pd_violation(ctx, "check", "oracle: frame %u in swap cache, but its slot does not name it (S4)", f);
+	}
+	if (deferred != o->deferred_frames)
+		pd_violation(ctx, "check", "oracle: %u deferred frames counted, %u on DEFERRED blocks (L5)",
+			     o->deferred_frames, deferred);
+
+	/* V9: mapcount == #PRESENT/FOA PTEs; writable => AE. */
+	memset(o->scratch, 0, (size_t)max * sizeof(*o->scratch));
+	for (p = 0; p < PD_MAX_PROCS; p++) {
+		if (!o->procs[p].alive)
+			continue;
+		for (v = 0; v < o->cfg.vpages; v++) {
+			const struct o_vpage *vp = &o->procs[p].vp[v];
+
+			if (vp->kind != PD_PTE_PRESENT && vp->kind != PD_PTE_FOA)
+				continue;
+			if (vp->frame >= o->nr_frames || o->frames[vp->frame].kind != PD_FRAME_HEAD) {
+				pd_violation(ctx, "check", "oracle: proc %u vpage %u maps frame %u, not an allocated head",
+					     p, v, vp->frame);
+				continue;
+			}
+			o->scratch[vp->frame]++;
+			if (vp->writable && !o->frames[vp->frame].anon_exclusive)
+				pd_violation(ctx, "check", "oracle: proc %u vpage %u writable, frame %u not AE",
+					     p, v, vp->frame);
+		}
+	}
+	for (f = 0; f < o->nr_frames; f++)
+		if (o->frames[f].kind == PD_FRAME_HEAD && o->scratch[f] != o->frames[f].mapcount)
+			pd_violation(ctx, "check", "oracle: frame %u mapcount %u, %u PTEs map it (V9)",
+				     f, o->frames[f].mapcount, o->scratch[f]);
+
+	/* S2: slot count == #SWAP PTEs; S4: SC slot names an SC frame. */
+	memset(o->scratch, 0, (size_t)max * sizeof(*o->scratch));
+	for (p = 0; p < PD_MAX_PROCS; p++) {
+		if (!o->procs[p].alive)
+			continue;
+		for (v = 0; v < o->cfg.vpages; v++)
+			if (o->procs[p].vp[v].kind == PD_PTE_SWAP && o->procs[p].vp[v].slot < o->cfg.slots)
+				o->scratch[o->procs[p].vp[v].slot]++;
+	}
+	for (s = 0; s < o->cfg.slots; s++) {
+		const struct o_slot *sl = &o->slots[s];
+
+		if (o->scratch[s] != sl->count)
+			pd_violation(ctx, "check", "oracle: slot %u count %u, %u swap PTEs name it (S2)",
+				     s, sl->count, o->scratch[s]);
+		if (sl->in_swapcache && (sl->frame >= o->nr_frames ||
+					 !o->frames[sl->frame].in_swapcache ||
+					 o->frames[sl->frame].sc_slot != s))
+			pd_violation(ctx, "check", "oracle: slot %u in swap cache, frame %u does not name it (S4)",
+				     s, sl->frame);
+	}
+
+	/* R2, R3: reservations == reserved heads covering the tag block. */
+	memset(o->scratch, 0, (size_t)max * sizeof(*o->scratch));
+	for (f = 0; f < o->nr_frames; f++) {
+		const struct o_frame *fr = &o->frames[f];
+
+		if (fr->kind != PD_FRAME_HEAD || !fr->tag_reserved)
+			continue;
+		first = f >> o->cfg.tag_ratio_log2;
+		last = (f + (1u << fr->order) - 1) >> o->cfg.tag_ratio_log2;
+		for (b = first; b <= last; b++)
+			o->scratch[b]++;
+	}
+	for (b = 0; b < o->nr_tagblocks; b++)
+		if (o->scratch[b] != o->tagblocks[b].reservations)
+			pd_violation(ctx, "check", "oracle: tag block %u has %u reservations, %u reserved blocks cover it (R2)",
+				     b, o->tagblocks[b].reservations, o->scratch[b]);
+}
+
+const struct pd_model_ops pd_oracle_ops = {
+	.name = "oracle",
+	.caps = PD_CAP_REPLAY,
+	.create = oracle_create,
+	.destroy = oracle_destroy,
+
+	.alloc = o_op_alloc,
+	.free = o_op_free,
+	.drain = o_op_drain,
+	.zone_lock = o_op_zone_lock,
+	.zone_unlock = o_op_zone_unlock,
+	.spawn = o_op_spawn,
+	.mmap = o_op_mmap,
+	.munmap = o_op_munmap,
+	.exit = o_op_exit,
+	.fork = o_op_fork,
+	.read = o_op_read,
+	.write = o_op_write,
+	.settag = o_op_settag,
+	.swapout = o_op_swapout,
+	.swapcache_drop = o_op_swapcache_drop,
+	.pin = o_op_pin,
+	.unpin = o_op_unpin,
+	.pin_read = o_op_pin_read,
+	.pin_write = o_op_pin_write,
+	.get = o_op_get,
+	.put = o_op_put,
+	.ref_read = o_op_ref_read,
+	.tagstore_pin = o_op_tagstore_pin,
+	.tagstore_unpin = o_op_tagstore_unpin,
+
+	.frame_state = oracle_frame_state,
+	.pte_state = oracle_pte_state,
+	.proc_state = oracle_proc_state,
+	.slot_state = oracle_slot_state,
+	.unit_state = oracle_unit_state,
+	.tagblock_state = oracle_tagblock_state,
+	.totals = oracle_totals,
+	.check = oracle_check,
+};

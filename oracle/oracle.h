@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * oracle.h - private header of the reference model ("oracle").
+ *
+ * The oracle is the slow, obviously correct reading of docs/model.md:
+ * plain arrays with one struct per frame, PTE, slot, unit, tag block and
+ * process, linear scans, no free lists.  Free memory is just the set of
+ * FREE frames (B3); "is there a legal block of order k" is a scan over the
+ * naturally aligned candidates.  Each rule is implemented under a comment
+ * naming its id.
+ *
+ * Glossary (see also include/pagediff/pagediff.h)
+ *   head       the first frame of an allocated or deferred block; all of
+ *              the block's page state (rc, mc, flags, content, tags) lives
+ *              on the head, tail frames carry only their kind
+ *   list block accept=list: a MAX_ORDER block (2^max_order frames) on the
+ *              unaccepted list (A4)
+ *   capable    a page that can hold MTE tags: tagstore none, or its tag
+ *              storage is reserved (R4)
+ *
+ * Invariants (checked by oracle_check, ops.c):
+ *   unit.times_accepted <= 1                                        (A1)
+ *   HEAD/TAIL frame => its unit is accepted                          (A2)
+ *   tagblock.reservations == #reserved heads whose block covers it  (R2, R3)
+ *   page.mapcount == #PRESENT/FOA PTEs naming it                    (V9)
+ *   page.refcount >= page.mapcount + page.in_swapcache
+ *   page.refcount >= PD_PIN_BIAS => page.anon_exclusive             (G4)
+ *   slot.count == #SWAP PTEs naming it                              (S2)
+ *   slot.in_swapcache <=> frames[slot.frame].sc_slot == slot        (S4)
+ *   deferred_frames == sum of 2^order over DEFERRED heads           (L5)
+ */
+#ifndef PAGEDIFF_ORACLE_H
+#define PAGEDIFF_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pagediff/pagediff.h>
+
+/*
+ * One frame.  Kept small (24 bytes) because zones go up to 2^24 frames;
+ * the array is calloc'ed and the all-zero frame is a FREE frame, so
+ * untouched parts of a large zone cost no resident memory.
+ */
+struct o_frame {
+	uint64_t content;        /* meaningful while content_defined */
+	uint32_t refcount;
+	uint32_t mapcount;
+	uint32_t sc_slot;        /* the swap-cache slot; meaningful while in_swapcache */
+	uint8_t  kind;           /* enum pd_frame_kind */
+	uint8_t  order;          /* HEAD, DEFERRED */
+	bool     anon : 1;
+	bool     anon_exclusive : 1;
+	bool     mte_tagged : 1;
+	bool     tag_reserved : 1;
+	bool     in_swapcache : 1;
+	bool     content_defined : 1;
+};
+
+/* An acceptance unit (A1). */
+struct o_unit {
+	bool     accepted;
+	uint32_t times_accepted;
+};
+
+/* A tag-storage block (R1). */
+struct o_tagblock {
+	uint32_t reservations;
+	uint32_t pins;
+};
+
+/* A swap slot (S1..S8).  In use while count > 0 or in_swapcache. */
+struct o_slot {
+	uint32_t count;          /* swap PTEs naming the slot */
+	bool     in_swapcache;
+	uint32_t frame;          /* the swap-cache page while in_swapcache */
+	bool     tags_saved;
+	uint64_t content;        /* saved content while in use */
+	/* saved tags: oracle.slot_tags + slot * tag_bytes */
+};
+
+/* One virtual page of a process: the VMA bits and the PTE. */
+struct o_vpage {
+	bool     mapped;         /* inside an mmap'ed range */
+	bool     mte;            /* that range is PROT_MTE */
+	uint8_t  kind;           /* enum pd_pte_kind; NONE if !mapped */
+	bool     writable;       /* PRESENT, FOA */
+	bool     exclusive;      /* SWAP: the swap PTE's exclusive bit */
+	uint32_t frame;          /* PRESENT, FOA */
+	uint32_t slot;           /* SWAP */
+};
+
+struct o_proc {
+	bool alive;
+	bool has_pinned;         /* MMF_HAS_PINNED */
+	struct o_vpage vp[PD_MAX_VPAGES];
+};
+
+struct oracle {
+	struct pd_config cfg;
+	uint32_t nr_frames;
+	uint32_t nr_units;
+	uint32_t nr_tagblocks;
+	uint32_t nr_list_blocks;     /* MAX_ORDER blocks: nr_frames >> max_order */
+	uint32_t tag_bytes;          /* bytes of packed tags per page: (granules + 1) / 2 */
+
+	struct o_frame *frames;
+	uint8_t *frame_tags;         /* nr_frames * tag_bytes */
+	struct o_unit *units;
+	struct o_tagblock *tagblocks;
+	bool *on_list;               /* accept=list: MAX_ORDER block is on the unaccepted list */
+	struct o_slot *slots;
+	uint8_t *slot_tags;          /* slots * tag_bytes */
+	struct o_proc procs[PD_MAX_PROCS];
+
+	bool zone_locked;            /* L1: an interrupted context holds the zone lock */
+	uint8_t zone_lock_cpu;
+	uint32_t deferred_frames;    /* L5: frames in DEFERRED blocks */
+
+	uint32_t *scratch;           /* oracle_check: one counter per frame/slot/tag block */
+};
+
+/* What an allocation is for; carried into violation messages. */
+struct o_alloc_req {
+	uint8_t order;
+	bool tagged;                 /* R2: a tagged allocation */
+	bool nolock;                 /* L2, L3, A5 */
+	char what[64];               /* "alloc", "fault p0 vpage=3", ... */
+};
+
+static inline struct o_frame *o_frame(struct oracle *o, uint32_t f)
+{ return &o->frames[f]; }
+
+static inline uint8_t *o_frame_tags(struct oracle *o, uint32_t f)
+{ return &o->frame_tags[(size_t)f * o->tag_bytes]; }
+
+static inline uint8_t *o_slot_tags(struct oracle *o, uint32_t s)
+{ return &o->slot_tags[(size_t)s * o->tag_bytes]; }
+
+static inline struct o_vpage *o_vpage(struct oracle *o, uint8_t proc, uint16_t vpage)
+{ return &o->procs[proc].vp[vpage]; }
+
+static inline void o_res_init(struct pd_result *res)
+{
+	res->status = PD_OK;
+	res->order = 0;
+	res->frame = PD_NO_FRAME;
+	res->value = 0;
+}
+
+/* ---- zone.c ---------------------------------------------------------- */
+bool o_unit_accepted(const struct oracle *o, uint32_t frame);
+bool o_tags_capable(const struct oracle *o, uint32_t head);
+bool o_try_reserve(struct oracle *o, uint32_t head);
+bool o_alloc_block(struct oracle *o, struct pd_ctx *ctx,
+		   const struct o_alloc_req *rq, uint32_t *out);
+void o_free_block_locked(struct oracle *o, uint32_t head);
+void o_put_page(struct oracle *o, uint32_t head, uint32_t refs);
+void o_zone_init(struct oracle *o);
+pd_op_fn o_op_alloc, o_op_free, o_op_drain, o_op_zone_lock, o_op_zone_unlock;
+pd_op_fn o_op_tagstore_pin, o_op_tagstore_unpin;
+
+/* ---- mm.c ------------------------------------------------------------ */
+void o_zap_pte(struct oracle *o, struct o_vpage *vp);
+pd_op_fn o_op_spawn, o_op_mmap, o_op_munmap, o_op_exit, o_op_fork;
+pd_op_fn o_op_read, o_op_write, o_op_settag;
+pd_op_fn o_op_pin, o_op_unpin, o_op_pin_read, o_op_pin_write;
+pd_op_fn o_op_get, o_op_put, o_op_ref_read;
+
+/* ---- swap.c ---------------------------------------------------------- */
+bool o_slot_in_use(const struct oracle *o, uint32_t s);
+void o_slot_put(struct oracle *o, uint32_t s);
+void o_swapcache_remove(struct oracle *o, uint32_t head);
+uint8_t o_swapin(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
+		 uint16_t vpage, bool write);
+pd_op_fn o_op_swapout, o_op_swapcache_drop;
+
+#endif
