@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accept.c - unaccepted memory (seed 001; drivers/firmware/efi/
+ * unaccepted_memory.c).
+ *
+ * The truth is a bitmap with one bit per unit (set = not yet accepted).
+ * accept=flag keeps a PGTY_unaccepted hint on free block heads so that the
+ * allocator consults the bitmap only for blocks that may need it.
+ * accept=list keeps whole MAX_ORDER blocks off the buddy on a FIFO list,
+ * counted free, and accepts one when nothing else can be found.
+ *
+ *   a free buddy/pcp block without the hint lies in accepted units
+ *   times_accepted[u] <= 1, and == 1 iff u was accepted after boot
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+void accept_boot(struct impl *m)
+{
+	for (uint32_t u = 0; u < m->nr_units; u++)
+		if ((m->cfg.unaccepted >> (u % 8)) & 1)
+			m->unaccepted_map[u / 64] |= 1ull << (u % 64);
+}
+
+bool unit_accepted(struct impl *m, uint32_t unit)
+{
+	return !((m->unaccepted_map[unit / 64] >> (unit % 64)) & 1);
+}
+
+static uint32_t first_unit(const struct impl *m, uint32_t pfn)
+{
+	return pfn >> m->cfg.accept_order;
+}
+static uint32_t last_unit(const struct impl *m, uint32_t pfn, unsigned order)
+{
+	return (pfn + (1u << order) - 1) >> m->cfg.accept_order;
+}
+
+/* Every unit overlapping the block is accepted (word-at-a-time scan). */
+bool range_accepted(struct impl *m, uint32_t pfn, unsigned order)
+{
+	uint32_t u = first_unit(m, pfn), last = last_unit(m, pfn, order);
+
+	while (u <= last) {
+		uint64_t word = m->unaccepted_map[u / 64] >> (u % 64);
+		uint32_t span = 64 - u % 64;
+
+		if (last - u + 1 < span) {
+			span = last - u + 1;
+			word &= (1ull << span) - 1;
+		}
+		if (word)
+			return false;
+		u += span;
+	}
+	return true;
+}
+
+/* Accept every still-unaccepted unit the block overlaps, once each (A3). */
+void accept_page(struct impl *m, uint32_t pfn, unsigned order)
+{
+	uint32_t last = last_unit(m, pfn, order);
+
+	for (uint32_t u = first_unit(m, pfn); u <= last; u++) {
+		if (unit_accepted(m, u))
+			continue;
+		m->unaccepted_map[u / 64] &= ~(1ull << (u % 64));
+		if (m->times_accepted[u] < UINT8_MAX)
+			m->times_accepted[u]++;
+	}
+}
+
+/* Boot, accept=list: park a MAX_ORDER block on the zone's list (A4). */
+void unaccepted_list_add(struct impl *m, uint32_t pfn)
+{
+	struct page *page = pfn_to_page(m, pfn);
+
+	page->flags = 0;
+	__SetPageUnaccepted(page);
+	set_page_order(page, m->max_order);
+	plist_add_tail(m, &m->zone.unaccepted, pfn);
+	m->zone.unaccepted_frames += 1u << m->max_order;
+}
+
+/*
+ * accept=list, nothing else found: accept the oldest list block (placement
+ * ACCEPT) and free it into the buddy.  Its frames were already counted
+ * free.  Never called on the NOLOCK path.
+ */
+bool __accept_one_list_block(struct impl *m)
+{
+	uint32_t pfn = m->zone.unaccepted.head;
+	struct pd_placement place = { .kind = PD_PLACE_ACCEPT, .where = pfn };
+
+	if (pfn == NIL)
+		return false;
+	plist_del(m, &m->zone.unaccepted, pfn);
+	pfn_to_page(m, pfn)->flags = 0;
+	m->zone.unaccepted_frames -= 1u << m->max_order;
+	pd_record_placement(m->ctx, &place);
+	accept_page(m, pfn, m->max_order);
+	__free_one_page(m, pfn, m->max_order, FPI_NONE);
+	return true;
+}

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - the impl's types and its cross-file functions.
+ *
+ * Glossary (see include/pagediff/pagediff.h for the contract)
+ *   pfn      frame number, index into mem_map
+ *   order    a block of 2^order frames, naturally aligned
+ *   pcp      per-CPU list of free blocks of order <= 3, not merged
+ *   unit     2^accept_order frames, accepted as one
+ *   tag block  tag storage covering 2^tag_ratio_log2 data frames
+ *   slot     swap slot; swap_map[slot] = swap PTE count | SWAP_HAS_CACHE
+ *   pin      FOLL_PIN: refcount += PD_PIN_BIAS; ref: FOLL_GET, +1
+ *   NIL      "no frame" in lists and lookups (== PD_NO_FRAME)
+ *
+ * Everything a model needs lives in struct impl: no globals, no time, no
+ * addresses leak into behaviour.  Functions with a leading "__" expect the
+ * caller to hold the (simulated) zone lock.
+ */
+#ifndef PAGEDIFF_IMPL_INTERNAL_H
+#define PAGEDIFF_IMPL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pagediff/pagediff.h>
+
+#include "page_flags.h"
+
+#ifndef PAGEDIFF_PLANTED_BUG
+#define PAGEDIFF_PLANTED_BUG 0
+#endif
+
+#define NIL           UINT32_MAX
+#define NR_PCP_ORDERS (PD_PCP_MAX_ORDER + 1)
+
+/* An intrusive list of free block heads, linked through page->lru. */
+struct page_list {
+	uint32_t head, tail;
+};
+
+/*
+ *   nr_free == number of blocks on list
+ */
+struct free_area {
+	struct page_list list;
+	uint32_t nr_free;
+};
+
+/*
+ * The zone.
+ *   free_frames == sum(nr_free[o] << o) + sum(pcp frames) + unaccepted_frames
+ *   free_frames + deferred_frames + allocated frames == nr_frames
+ */
+struct zone {
+	struct free_area free_area[PD_MAX_ORDER_LIMIT + 1];
+	struct page_list unaccepted;   /* accept=list: MAX_ORDER blocks, FIFO */
+	uint32_t unaccepted_frames;
+	struct page_list deferred;     /* free nolock under the held lock (L5) */
+	uint32_t deferred_frames;
+	uint32_t free_frames;
+	/* Simulated zone->lock. */
+	bool irq_holds_lock;           /* an interrupted context holds it (L1) */
+	uint8_t irq_cpu;
+	bool locked;                   /* we hold it (nesting = deadlock) */
+};
+
+/*
+ *   count == sum over orders of blocks on lists[order]
+ *   frames == sum over orders of (blocks on lists[order]) << order
+ */
+struct per_cpu_pages {
+	struct page_list lists[NR_PCP_ORDERS];
+	uint32_t count;
+	uint32_t frames;
+};
+
+/*
+ * Tag storage for one tag block (seed 000).
+ *   reservations == number of allocated blocks with PG_tag_reserved
+ *                   overlapping this tag block
+ */
+struct tag_block {
+	uint32_t reservations;
+	uint32_t pins;
+};
+
+/* A two-level radix tree keyed by swap slot (the mteswap xarray). */
+#define XA_CHUNK_SHIFT 8
+#define XA_CHUNK_SIZE  (1u << XA_CHUNK_SHIFT)
+struct xa_node {
+	void *slots[XA_CHUNK_SIZE];
+	uint32_t count;
+};
+struct xarray {
+	struct xa_node *root[XA_CHUNK_SIZE];
+	uint32_t nr_entries;
+};
+
+/*
+ * Swap device.
+ *   swap_map[s] == (swap PTEs naming s) | (cache[s] != NIL ? SWAP_HAS_CACHE : 0)
+ *   bit s of used == (swap_map[s] != 0)
+ *   xa entry s exists => swap_map[s] != 0 (saved tags never outlive a slot)
+ */
+#define SWAP_HAS_CACHE 0x80u
+#define SWAP_MAP_MAX   0x7fu
+struct swap_info {
+	uint32_t nr_slots;
+	uint32_t cursor;          /* next-fit scan position */
+	uint32_t inuse;
+	uint64_t *used;           /* bitmap */
+	uint8_t *swap_map;
+	uint32_t *cache;          /* swap cache: slot -> pfn or NIL */
+	uint64_t *content;        /* what the "device" holds */
+	struct xarray tags;       /* saved MTE tags */
+};
+
+/*
+ * A PTE in 32 bits.
+ *   bits 0-1  kind (enum pd_pte_kind): bit 0 set == present or FOA
+ *   bit  2    writable (present, FOA)
+ *   bit  3    swap exclusive (swap)
+ *   bits 8-31 pfn (present, FOA) or slot (swap)
+ */
+typedef uint32_t pte_t;
+#define PTE_PRESENT_BIT 0x1u
+#define PTE_KIND_MASK   0x3u
+#define PTE_WRITE       0x4u
+#define PTE_SWP_EXCL    0x8u
+#define PTE_VAL_SHIFT   8
+
+/* Two-level page table: pgd[vpage >> PTE_SHIFT][vpage & PTE_MASK]. */
+#define PTE_SHIFT    4
+#define PTRS_PER_PTE (1u << PTE_SHIFT)
+#define PTRS_PER_PGD (PD_MAX_VPAGES / PTRS_PER_PTE)
+
+#define VMA_WORDS (PD_MAX_VPAGES / 64)
+struct mm {
+	bool alive;
+	bool has_pinned;                /* MMF_HAS_PINNED */
+	uint64_t vma_mapped[VMA_WORDS];
+	uint64_t vma_mte[VMA_WORDS];
+	pte_t *pgd[PTRS_PER_PGD];
+};
+
+/*
+ * Outstanding GUP references per frame, only for impl_check:
+ *   refcount == raw + mapcount + pins * PD_PIN_BIAS + refs + swapcache
+ */
+#define GUP_RECS (2 * PD_MAX_HANDLES)
+struct gup_rec {
+	uint32_t pfn;
+	uint16_t pins;
+	uint16_t refs;
+};
+
+typedef unsigned int alloc_flags_t;
+#define ALLOC_ZERO        0x1u  /* content 0, defined */
+#define ALLOC_NOLOCK      0x2u  /* trylock only; needs accepted memory (A5) */
+#define ALLOC_TAGGED      0x4u  /* R2 tagged allocation */
+#define ALLOC_TAG_STRICT  0x8u  /* tagstore=strict: tag blocks unpinned */
+
+typedef unsigned int fpi_t;
+#define FPI_NONE              0x0u
+#define FPI_TO_TAIL           0x1u  /* put back at the tail (RFC v2) */
+#define FPI_CHECK_UNACCEPTED  0x2u  /* boot: consult the unit bitmap */
+
+struct impl {
+	struct pd_config cfg;
+	uint32_t nr_frames;
+	unsigned max_order;
+	struct pd_ctx *ctx;       /* the call being run */
+	uint8_t cpu;              /* the call's CPU */
+
+	struct page *mem_map;
+	uint8_t *tags;            /* tag_bytes per frame */
+	uint32_t tag_bytes;
+
+	struct zone zone;
+	struct per_cpu_pages pcp[PD_MAX_CPUS];
+
+	/* accept.c */
+	uint32_t nr_units;
+	uint64_t *unaccepted_map; /* bit u: unit u is not yet accepted */
+	uint8_t *times_accepted;
+
+	/* tagstore.c */
+	uint32_t nr_tag_blocks;
+	struct tag_block *tag_blocks;
+
+	/* swap.c */
+	struct swap_info si;
+
+	/* memory.c, fork.c */
+	struct mm mm[PD_MAX_PROCS];
+	uint32_t live_procs;
+
+	/* gup.c */
+	struct gup_rec gup[GUP_RECS];
+	uint32_t nr_gup;
+};
+
+static inline struct page *pfn_to_page(struct impl *m, uint32_t pfn)
+{
+	return &m->mem_map[pfn];
+}
+static inline uint8_t *page_tags(struct impl *m, uint32_t pfn)
+{
+	return &m->tags[(size_t)pfn * m->tag_bytes];
+}
+
+/* ---- page lists (O(1), intrusive) ---- */
+static inline void plist_init(struct page_list *l)
+{
+	l->head = l->tail = NIL;
+}
+static inline bool plist_empty(const struct page_list *l)
+{
+	return l->head == NIL;
+}
+static inline void plist_add_head(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	p->lru.prev = NIL;
+	p->lru.next = l->head;
+	if (l->head != NIL)
+		pfn_to_page(m, l->head)->lru.prev = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+}
+static inline void plist_add_tail(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	p->lru.next = NIL;
+	p->lru.prev = l->tail;
+	if (l->tail != NIL)
+		pfn_to_page(m, l->tail)->lru.next = pfn;
+	else
+		l->head = pfn;
+	l->tail = pfn;
+}
+static inline void plist_del(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (p->lru.prev != NIL)
+		pfn_to_page(m, p->lru.prev)->lru.next = p->lru.next;
+	else
+		l->head = p->lru.next;
+	if (p->lru.next != NIL)
+		pfn_to_page(m, p->lru.next)->lru.prev = p->lru.prev;
+	else
+		l->tail = p->lru.prev;
+	p->lru.next = p->lru.prev = 0;
+}
+
+/* ---- PTEs ---- */
+static inline unsigned pte_kind(pte_t pte) { return pte & PTE_KIND_MASK; }
+static inline bool pte_none(pte_t pte) { return pte_kind(pte) == PD_PTE_NONE; }
+/* Present or fault-on-access: a page is mapped. */
+static inline bool pte_present(pte_t pte) { return (pte & PTE_PRESENT_BIT) != 0; }
+static inline bool pte_foa(pte_t pte) { return pte_kind(pte) == PD_PTE_FOA; }
+static inline bool is_swap_pte(pte_t pte) { return pte_kind(pte) == PD_PTE_SWAP; }
+static inline bool pte_write(pte_t pte) { return (pte & PTE_WRITE) != 0; }
+static inline uint32_t pte_pfn(pte_t pte) { return pte >> PTE_VAL_SHIFT; }
+static inline uint32_t pte_swp_offset(pte_t pte) { return pte >> PTE_VAL_SHIFT; }
+static inline bool pte_swp_exclusive(pte_t pte) { return (pte & PTE_SWP_EXCL) != 0; }
+static inline pte_t mk_pte(uint32_t pfn, bool foa, bool writable)
+{
+	return (pfn << PTE_VAL_SHIFT) | (foa ? PD_PTE_FOA : PD_PTE_PRESENT) |
+	       (writable ? PTE_WRITE : 0);
+}
+static inline pte_t swp_entry_to_pte(uint32_t slot, bool exclusive)
+{
+	return (slot << PTE_VAL_SHIFT) | PD_PTE_SWAP | (exclusive ? PTE_SWP_EXCL : 0);
+}
+static inline pte_t pte_wrprotect(pte_t pte) { return pte & ~PTE_WRITE; }
+static inline pte_t pte_mkwrite(pte_t pte) { return pte | PTE_WRITE; }
+static inline pte_t pte_swp_clear_exclusive(pte_t pte) { return pte & ~PTE_SWP_EXCL; }
+static inline pte_t pte_mkpresent(pte_t pte)
+{
+	return (pte & ~PTE_KIND_MASK) | PD_PTE_PRESENT;
+}
+
+static inline bool vma_mapped(const struct mm *mm, unsigned v)
+{
+	return (mm->vma_mapped[v / 64] >> (v % 64)) & 1;
+}
+static inline bool vma_mte(const struct mm *mm, unsigned v)
+{
+	return (mm->vma_mte[v / 64] >> (v % 64)) & 1;
+}
+
+/* Lookup without allocating: NULL if the page table is not there. */
+static inline pte_t *pte_offset(struct mm *mm, unsigned v)
+{
+	pte_t *t = mm->pgd[v >> PTE_SHIFT];
+
+	return t ? &t[v & (PTRS_PER_PTE - 1)] : NULL;
+}
+static inline pte_t pte_get(struct mm *mm, unsigned v)
+{
+	pte_t *p = pte_offset(mm, v);
+
+	return p ? *p : 0;
+}
+
+static inline void impl_set_ok(struct pd_result *res)
+{
+	res->status = PD_OK;
+	res->frame = PD_NO_FRAME;
+}
+
+/* ==== buddy.c ==== */
+void __free_one_page(struct impl *m, uint32_t pfn, unsigned order, fpi_t fpi);
+uint32_t __rmqueue(struct impl *m, unsigned order, alloc_flags_t af);
+uint32_t __rmqueue_smallest(struct impl *m, unsigned order);
+bool block_legal(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af,
+		 bool hint);
+void buddy_boot(struct impl *m);
+
+/* ==== pcp.c ==== */
+uint32_t rmqueue_pcplist(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af);
+void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order, bool nolock);
+void __drain_pages(struct impl *m, unsigned cpu);
+void __drain_all_pages(struct impl *m);
+void drain_local_pages(struct impl *m, unsigned cpu);
+
+/* ==== page_alloc.c ==== */
+void zone_lock(struct impl *m, const char *who);
+bool zone_trylock(struct impl *m);
+void zone_unlock(struct impl *m);
+void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af);
+void free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order);
+uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af);
+void free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order);
+void put_page(struct impl *m, uint32_t pfn);
+uint32_t alloc_user_page(struct impl *m, bool mte);
+pd_op_fn impl_op_alloc, impl_op_free, impl_op_drain, impl_op_zone_lock, impl_op_zone_unlock;
+
+/* ==== nolock.c ==== */
+uint32_t alloc_pages_nolock(struct impl *m, unsigned cpu, unsigned order);
+void free_pages_nolock(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order);
+void free_deferred_pages(struct impl *m);
+
+/* ==== accept.c ==== */
+void accept_boot(struct impl *m);
+bool unit_accepted(struct impl *m, uint32_t unit);
+bool range_accepted(struct impl *m, uint32_t pfn, unsigned order);
+void accept_page(struct impl *m, uint32_t pfn, unsigned order);
+bool __accept_one_list_block(struct impl *m);
+void unaccepted_list_add(struct impl *m, uint32_t pfn);
+
+/* ==== tagstore.c ==== */
+bool tag_blocks_pinned(struct impl *m, uint32_t pfn, unsigned order);
+bool tag_reserve(struct impl *m, uint32_t pfn, unsigned order);
+void tag_unreserve(struct impl *m, uint32_t pfn, unsigned order);
+bool tag_prep_new_page(struct impl *m, uint32_t pfn, unsigned order);
+bool mte_foa_reserve(struct impl *m, uint32_t pfn);
+bool mte_needs_foa(struct impl *m, uint32_t pfn, bool mte);
+pd_op_fn impl_op_tagstore_pin, impl_op_tagstore_unpin;
+
+/* ==== swap.c ==== */
+int swap_init(struct impl *m);
+void swap_destroy(struct impl *m);
+uint32_t get_swap_page(struct impl *m);
+void swap_duplicate(struct impl *m, uint32_t slot);
+void swap_free_entry(struct impl *m, uint32_t slot);
+void add_to_swap_cache(struct impl *m, uint32_t pfn, uint32_t slot);
+void delete_from_swap_cache(struct impl *m, uint32_t pfn);
+void mte_save_tags(struct impl *m, uint32_t pfn, uint32_t slot);
+bool mte_restore_tags(struct impl *m, uint32_t slot, uint32_t pfn);
+const uint8_t *mte_saved_tags(struct impl *m, uint32_t slot);
+static inline uint32_t swap_count(const struct impl *m, uint32_t slot)
+{
+	return m->si.swap_map[slot] & SWAP_MAP_MAX;
+}
+pd_op_fn impl_op_swapout, impl_op_swapcache_drop;
+
+/* ==== rmap.c ==== */
+void page_add_anon_rmap(struct impl *m, uint32_t pfn, unsigned proc, unsigned vpage);
+void page_remove_rmap(struct impl *m, uint32_t pfn, unsigned proc);
+unsigned try_to_unmap_swap(struct impl *m, uint32_t pfn, pte_t swp_pte);
+
+/* ==== memory.c ==== */
+#define FAULT_FLAG_WRITE    0x1u
+#define FAULT_FLAG_UNSHARE  0x2u  /* read pin: the wp decision, PTE stays RO */
+pte_t *pte_alloc(struct mm *mm, unsigned v);
+void zap_pte_range(struct impl *m, unsigned proc, unsigned start, unsigned end);
+void free_pgtables(struct mm *mm);
+int handle_mm_fault(struct impl *m, unsigned proc, unsigned v, unsigned fault_flags,
+		    uint32_t *pfnp);
+int do_foa_fault(struct impl *m, unsigned proc, unsigned v);
+void copy_user_page(struct impl *m, uint32_t dst, uint32_t src);
+pd_op_fn impl_op_mmap, impl_op_munmap, impl_op_read, impl_op_write, impl_op_settag;
+
+/* ==== fork.c ==== */
+void exit_mmap(struct impl *m, unsigned proc);
+pd_op_fn impl_op_spawn, impl_op_exit, impl_op_fork;
+
+/* ==== gup.c ==== */
+void gup_record(struct impl *m, uint32_t pfn, int dpins, int drefs);
+const struct gup_rec *gup_lookup(const struct impl *m, uint32_t pfn);
+pd_op_fn impl_op_pin, impl_op_unpin, impl_op_pin_read, impl_op_pin_write;
+pd_op_fn impl_op_get, impl_op_put, impl_op_ref_read;
+
+/* ==== check.c ==== */
+void impl_check(void *model, struct pd_ctx *ctx);
+
+/* ==== model.c ==== */
+size_t impl_memory_bytes(const void *model);
+
+#endif

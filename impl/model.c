@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model.c - the impl as a pagediff model: create/destroy (boot), the op
+ * table, and the observable state (pd_frame_state and friends).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool config_supported(const struct pd_config *c, char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	if (c->frames_log2 < PD_MIN_FRAMES_LOG2 || c->frames_log2 > PD_MAX_FRAMES_LOG2)
+		why = "frames out of range";
+	else if (c->max_order > c->frames_log2 || c->max_order > PD_MAX_ORDER_LIMIT)
+		why = "max_order out of range";
+	else if (c->cpus < 1 || c->cpus > PD_MAX_CPUS)
+		why = "cpus out of range";
+	else if (!c->granules || c->granules > PD_MAX_GRANULES ||
+		 (c->granules & (c->granules - 1)))
+		why = "granules must be a power of two <= 256";
+	else if (c->accept_order > c->frames_log2)
+		why = "accept_order out of range";
+	else if (c->tag_ratio_log2 > c->frames_log2)
+		why = "tag_ratio out of range";
+	else if (c->slots < 1 || c->slots > 65536)
+		why = "slots out of range";
+	else if (!c->pcp_batch || c->pcp_high < c->pcp_batch)
+		why = "pcp_batch/pcp_high out of range";
+	else if (c->vpages < 1 || c->vpages > PD_MAX_VPAGES)
+		why = "vpages out of range";
+	else if (c->swap_excl > PD_SWAP_EXCL_KEPT || c->accept > PD_ACCEPT_LIST ||
+		 c->tagstore > PD_TAGSTORE_BESTEFFORT)
+		why = "unknown design option";
+	if (why && err && errlen)
+		snprintf(err, errlen, "impl: %s", why);
+	return !why;
+}
+
+static void impl_destroy(void *model)
+{
+	struct impl *m = model;
+
+	if (!m)
+		return;
+	for (unsigned p = 0; p < PD_MAX_PROCS; p++)
+		free_pgtables(&m->mm[p]);
+	swap_destroy(m);
+	free(m->mem_map);
+	free(m->tags);
+	free(m->unaccepted_map);
+	free(m->times_accepted);
+	free(m->tag_blocks);
+	free(m);
+}
+
+static void *impl_create(const struct pd_config *cfg, char *err, size_t errlen)
+{
+	struct impl *m;
+
+	if (!config_supported(cfg, err, errlen))
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto nomem;
+	m->cfg = *cfg;
+	m->nr_frames = pd_nr_frames(cfg);
+	m->max_order = cfg->max_order;
+	m->tag_bytes = (cfg->granules + 1u) / 2;
+	m->nr_units = pd_nr_units(cfg);
+	m->nr_tag_blocks = pd_nr_tag_blocks(cfg);
+	m->mem_map = calloc(m->nr_frames, sizeof(*m->mem_map));
+	m->tags = calloc(m->nr_frames, m->tag_bytes);
+	m->unaccepted_map = calloc((m->nr_units + 63) / 64, sizeof(uint64_t));
+	m->times_accepted = calloc(m->nr_units, 1);
+	m->tag_blocks = calloc(m->nr_tag_blocks, sizeof(*m->tag_blocks));
+	if (!m->mem_map || !m->tags || !m->unaccepted_map || !m->times_accepted ||
+	    !m->tag_blocks || swap_init(m))
+		goto nomem;
+
+	for (unsigned o = 0; o <= PD_MAX_ORDER_LIMIT; o++)
+		plist_init(&m->zone.free_area[o].list);
+	plist_init(&m->zone.unaccepted);
+	plist_init(&m->zone.deferred);
+	for (unsigned c = 0; c < PD_MAX_CPUS; c++)
+		for (unsigned o = 0; o < NR_PCP_ORDERS; o++)
+			plist_init(&m->pcp[c].lists[o]);
+	accept_boot(m);
+	buddy_boot(m);
+	return m;
+nomem:
+	if (err && errlen)
+		snprintf(err, errlen, "impl: out of memory");
+	impl_destroy(m);
+	return NULL;
+}
+
+/* All memory the model holds, for bytes-per-frame figures. */
+size_t impl_memory_bytes(const void *model)
+{
+	const struct impl *m = model;
+	size_t bytes = sizeof(*m);
+
+	bytes += (size_t)m->nr_frames * (sizeof(struct page) + m->tag_bytes);
+	bytes += (size_t)(m->nr_units + 63) / 64 * 8 + m->nr_units;
+	bytes += (size_t)m->nr_tag_blocks * sizeof(struct tag_block);
+	bytes += (size_t)(m->si.nr_slots + 63) / 64 * 8;
+	bytes += (size_t)m->si.nr_slots * (1 + 4 + 8);
+	bytes += (size_t)m->si.tags.nr_entries * m->tag_bytes;
+	for (unsigned i = 0; i < XA_CHUNK_SIZE; i++)
+		if (m->si.tags.root[i])
+			bytes += sizeof(struct xa_node);
+	for (unsigned p = 0; p < PD_MAX_PROCS; p++)
+		for (unsigned i = 0; i < PTRS_PER_PGD; i++)
+			if (m->mm[p].pgd[i])
+				bytes += PTRS_PER_PTE * sizeof(pte_t);
+	return bytes;
+}
+
+/* ---- op entry: every op runs with the call's context and CPU ---- */
+
+static void impl_enter(struct impl *m, struct pd_ctx *ctx, const struct pd_call *call,
+		       struct pd_result *res)
+{
+	m->ctx = ctx;
+	m->cpu = call->cpu < m->cfg.cpus ? call->cpu : 0;
+	memset(res, 0, sizeof(*res));
+	res->status = PD_OK;
+	res->frame = PD_NO_FRAME;
+}
+
+#define IMPL_OP(name)                                                          \
+	static void impl_entry_##name(void *model, struct pd_ctx *ctx,          \
+				      const struct pd_call *call,               \
+				      struct pd_result *res)                    \
+	{                                                                      \
+		impl_enter(model, ctx, call, res);                              \
+		impl_op_##name(model, ctx, call, res);                          \
+	}
+
+IMPL_OP(alloc) IMPL_OP(free) IMPL_OP(drain) IMPL_OP(zone_lock) IMPL_OP(zone_unlock)
+IMPL_OP(spawn) IMPL_OP(mmap) IMPL_OP(munmap) IMPL_OP(exit) IMPL_OP(fork)
+IMPL_OP(read) IMPL_OP(write) IMPL_OP(settag) IMPL_OP(swapout) IMPL_OP(swapcache_drop)
+IMPL_OP(pin) IMPL_OP(unpin) IMPL_OP(pin_read) IMPL_OP(pin_write)
+IMPL_OP(get) IMPL_OP(put) IMPL_OP(ref_read)
+IMPL_OP(tagstore_pin) IMPL_OP(tagstore_unpin)
+
+/* ---- observable state ---- */
+
+/*
+ * The allocated (or deferred) block containing pfn, or NIL.  Blocks are
+ * aligned, so the head is pfn rounded down to some order: O(max_order).
+ */
+static uint32_t block_head(struct impl *m, uint32_t pfn)
+{
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		uint32_t head = pfn & ~((1u << o) - 1);
+		const struct page *p = pfn_to_page(m, head);
+
+		if ((PageHead(p) || PageDeferred(p)) && page_order(p) >= o)
+			return head;
+	}
+	return NIL;
+}
+
+static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *out)
+{
+	struct impl *m = model;
+	uint32_t head = block_head(m, pfn);
+	const struct page *page;
+
+	memset(out, 0, sizeof(*out));
+	out->swapcache_slot = PD_NO_SLOT;
+	out->accepted = unit_accepted(m, pfn >> m->cfg.accept_order);
+	if (head == NIL) {
+		out->kind = PD_FRAME_FREE;
+		return;
+	}
+	if (head != pfn) {
+		out->kind = PD_FRAME_TAIL;
+		return;
+	}
+	page = pfn_to_page(m, pfn);
+	out->order = (uint8_t)page_order(page);
+	if (PageDeferred(page)) {
+		out->kind = PD_FRAME_DEFERRED;
+		return;
+	}
+	out->kind = PD_FRAME_HEAD;
+	out->anon = PageAnon(page);
+	out->anon_exclusive = PageAnon(page) && PageAnonExclusive(page);
+	out->mte_tagged = PageMteTagged(page);
+	out->tag_reserved = PageTagReserved(page);
+	out->in_swapcache = PageSwapCache(page);
+	out->content_defined = PageUptodate(page);
+	out->mapcount = page_mapcount(page);
+	out->refcount = page->_refcount;
+	if (PageSwapCache(page))
+		out->swapcache_slot = page->anon.private;
+	if (PageUptodate(page))
+		out->content = page->content;
+	if (PageMteTagged(page))
+		memcpy(out->tags, page_tags(m, pfn), m->tag_bytes);
+}
+
+static void impl_pte_state(void *model, uint8_t proc, uint16_t vpage,
+			   struct pd_pte_state *out)
+{
+	struct impl *m = model;
+	struct mm *mm = &m->mm[proc];
+	pte_t pte;
+
+	memset(out, 0, sizeof(*out));
+	out->frame = PD_NO_FRAME;
+	out->slot = PD_NO_SLOT;
+	if (proc >= PD_MAX_PROCS || !mm->alive || vpage >= m->cfg.vpages ||
+	    !vma_mapped(mm, vpage))
+		return;
+	out->mapped = 1;
+	out->mte = vma_mte(mm, vpage);
+	pte = pte_get(mm, vpage);
+	out->kind = (uint8_t)pte_kind(pte);
+	if (pte_present(pte)) {
+		out->writable = pte_write(pte);
+		out->frame = pte_pfn(pte);
+	} else if (is_swap_pte(pte)) {
+		out->exclusive = pte_swp_exclusive(pte);
+		out->slot = pte_swp_offset(pte);
+	}
+}
+
+static void impl_proc_state(void *model, uint8_t proc, struct pd_proc_state *out)
+{
+	struct impl *m = model;
+
+	memset(out, 0, sizeof(*out));
+	if (proc >= PD_MAX_PROCS)
+		return;
+	out->alive = m->mm[proc].alive;
+	out->has_pinned = m->mm[proc].has_pinned;
+}
+
+static void impl_slot_state(void *model, uint32_t slot, struct pd_slot_state *out)
+{
+	struct impl *m = model;
+	const uint8_t *tags;
+
+	memset(out, 0, sizeof(*out));
+	out->frame = PD_NO_FRAME;
+	if (slot >= m->si.nr_slots)
+		return;
+	out->in_use = m->si.swap_map[slot] != 0;
+	out->in_swapcache = (m->si.swap_map[slot] & SWAP_HAS_CACHE) != 0;
+	out->count = swap_count(m, slot);
+	out->frame = m->si.cache[slot];
+	if (out->in_use)
+		out->content = m->si.content[slot];
+	tags = mte_saved_tags(m, slot);
+	if (tags) {
+		out->tags_saved = 1;
+		memcpy(out->tags, tags, m->tag_bytes);
+	}
+}
+
+static void impl_unit_state(void *model, uint32_t unit, struct pd_unit_state *out)
+{
+	struct impl *m = model;
+
+	memset(out, 0, sizeof(*out));
+	if (unit >= m->nr_units)
+		return;
+	out->accepted = unit_accepted(m, unit);
+	out->times_accepted = m->times_accepted[unit];
+}
+
+static void impl_tagblock_state(void *model, uint32_t block, struct pd_tagblock_state *out)
+{
+	struct impl *m = model;
+
+	memset(out, 0, sizeof(*out));
+	if (block >= m->nr_tag_blocks)
+		return;
+	out->reservations = m->tag_blocks[block].reservations;
+	out->pins = m->tag_blocks[block].pins;
+}
+
+static void impl_totals(void *model, struct pd_totals *out)
+{
+	struct impl *m = model;
+
+	memset(out, 0, sizeof(*out));
+	out->free_frames = m->zone.free_frames;
+	out->deferred_frames = m->zone.deferred_frames;
+	out->live_procs = m->live_procs;
+}
+
+const struct pd_model_ops pd_impl_ops = {
+	.name = "impl",
+	.caps = 0,
+	.create = impl_create,
+	.destroy = impl_destroy,
+	.alloc = impl_entry_alloc,
+	.free = impl_entry_free,
+	.drain = impl_entry_drain,
+	.zone_lock = impl_entry_zone_lock,
+	.zone_unlock = impl_entry_zone_unlock,
+	.spawn = impl_entry_spawn,
+	.mmap = impl_entry_mmap,
+	.munmap = impl_entry_munmap,
+	.exit = impl_entry_exit,
+	.fork = impl_entry_fork,
+	.read = impl_entry_read,
+	.write = impl_entry_write,
+	.settag = impl_entry_settag,
+	.swapout = impl_entry_swapout,
+	.swapcache_drop = impl_entry_swapcache_drop,
+	.pin = impl_entry_pin,
+	.unpin = impl_entry_unpin,
+	.pin_read = impl_entry_pin_read,
+	.pin_write = impl_entry_pin_write,
+	.get = impl_entry_get,
+	.put = impl_entry_put,
+	.ref_read = impl_entry_ref_read,
+	.tagstore_pin = impl_entry_tagstore_pin,
+	.tagstore_unpin = impl_entry_tagstore_unpin,
+	.frame_state = impl_frame_state,
+	.pte_state = impl_pte_state,
+	.proc_state = impl_proc_state,
+	.slot_state = impl_slot_state,
+	.unit_state = impl_unit_state,
+	.tagblock_state = impl_tagblock_state,
+	.totals = impl_totals,
+	.check = impl_check,
+};
