@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bytes.c - the byte form of a trace (docs/trace-format.md, "Bytes"),
+ * version 1, for fuzz engines.
+ *
+ * Every byte string decodes: a missing byte reads as 0, every value is
+ * reduced into its range, and an op that needs a live name when none is
+ * live, or would create one past the limit, is dropped after its bytes are
+ * consumed.  Names are written as indices into the live names of their
+ * letter (creation order); the decoder and encoder track liveness the same
+ * way (optab.c), so decode(encode(T)) == T and encode(decode(B)) is a
+ * fixed point.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optab.h"
+#include "util.h"
+
+struct reader {
+	const uint8_t *b;
+	size_t len, pos;
+};
+
+/* Missing bytes read as 0. */
+static unsigned rd(struct reader *r)
+{
+	return r->pos < r->len ? r->b[r->pos++] : (r->pos++, 0u);
+}
+
+static unsigned rd16(struct reader *r)
+{
+	unsigned lo = rd(r);
+
+	return lo | (rd(r) << 8);
+}
+
+static void decode_config(struct reader *r, struct pd_config *c)
+{
+	unsigned b, opts;
+
+	memset(c, 0, sizeof(*c));
+	c->frames_log2 = (uint8_t)(PD_MIN_FRAMES_LOG2 + rd(r) % 22);
+	b = rd(r) % 11;
+	c->max_order = (uint8_t)(b < c->frames_log2 ? b : c->frames_log2);
+	c->cpus = (uint8_t)(1 + rd(r) % 8);
+	c->granules = (uint16_t)(1u << (rd(r) % 9));
+	b = rd(r) % 11;
+	c->accept_order = (uint8_t)(b < c->frames_log2 ? b : c->frames_log2);
+	c->unaccepted = (uint8_t)rd(r);
+	b = rd(r) % 6;
+	c->tag_ratio_log2 = (uint8_t)(b < c->frames_log2 ? b : c->frames_log2);
+	c->slots = 1 + rd16(r);
+	c->pcp_batch = (uint16_t)(1 + rd(r) % 64);
+	b = rd(r);
+	c->pcp_high = (uint16_t)(b > c->pcp_batch ? b : c->pcp_batch);
+	c->vpages = (uint16_t)(1 + rd(r));
+	opts = rd(r);
+	c->swap_excl = opts & 1;
+	c->accept = (opts >> 1) & 1;
+	c->tagstore = (uint8_t)((opts >> 2) % 3);
+	rd(r);  /* reserved */
+	rd(r);
+}
+
+/* One argument, reduced into its range (and so valid for the text form). */
+static uint64_t decode_arg(struct reader *r, const struct pd_config *c, unsigned kind)
+{
+	uint64_t lo, hi;
+
+	switch (kind) {
+	case PD_ARG_CPU:     return rd(r) % c->cpus;
+	case PD_ARG_ORDER:   return rd(r) % (c->max_order + 1u);
+	case PD_ARG_VPAGE:   return rd(r) % c->vpages;
+	case PD_ARG_PAGES:   return 1 + rd(r) % c->vpages;
+	case PD_ARG_VALUE:   return rd16(r);
+	case PD_ARG_GRANULE: return rd(r) % c->granules;
+	case PD_ARG_TAG:     return rd(r) & 15;
+	case PD_ARG_SLOT:    return rd16(r) % c->slots;
+	case PD_ARG_BLOCK:
+		pd_arg_range(c, kind, &lo, &hi);
+		return rd16(r) % (hi + 1);
+	default:             return 0;
+	}
+}
+
+/* Decode one op at r; false if it must be dropped. */
+static bool decode_op(struct reader *r, const struct pd_config *c,
+		      const struct pd_names *nm, struct pd_op *op)
+{
+	const struct pd_op_desc *d;
+	bool keep = true, flags_read = false;
+
+	memset(op, 0, sizeof(*op));
+	op->code = (uint8_t)(rd(r) % PD_NR_OPS);
+	d = &pd_op_desc[op->code];
+	if (d->use != PD_L_NONE) {
+		unsigned idx = rd(r), n = nm->n[d->use];
+		uint32_t num = n ? nm->live[d->use][idx % n] : 0;
+
+		keep = n > 0;
+		if (d->use == PD_L_PROC)
+			op->proc = num;
+		else
+			op->handle = num;
+	}
+	for (unsigned a = 0; a < d->nargs; a++) {
+		if (d->args[a].kind != PD_ARG_FLAG) {
+			pd_arg_set(op, d->args[a].kind, decode_arg(r, c, d->args[a].kind));
+		} else if (!flags_read) {
+			op->flags = (pd_flags_t)(rd(r) & pd_op_flag_mask(op->code));
+			flags_read = true;
+		}
+	}
+	if (d->def != PD_L_NONE) {
+		if (nm->n[d->def] >= pd_names_limit(d->def))
+			keep = false;
+		op->name = nm->next[d->def];
+	}
+	return keep;
+}
+
+void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t)
+{
+	struct reader r = { buf, len, 0 };
+	struct pd_names nm;
+	struct pd_op op;
+
+	pd_trace_init(t);
+	rd(&r);  /* version: anything reads as 1 */
+	decode_config(&r, &t->cfg);
+	pd_names_init(&nm);
+	while (r.pos < len) {
+		if (!decode_op(&r, &t->cfg, &nm, &op))
+			continue;
+		pd_names_apply(&nm, &op);
+		pd_trace_add_op(t, &op, 0);
+	}
+}
+
+static unsigned ilog2(uint32_t v)
+{
+	unsigned l = 0;
+
+	while (v > 1) {
+		v >>= 1;
+		l++;
+	}
+	return l;
+}
+
+static void put(uint8_t **b, size_t *len, size_t *cap, unsigned v)
+{
+	pd_grow((void **)b, cap, *len + 1, 1);
+	(*b)[(*len)++] = (uint8_t)v;
+}
+
+static void put16(uint8_t **b, size_t *len, size_t *cap, unsigned v)
+{
+	put(b, len, cap, v & 0xff);
+	put(b, len, cap, (v >> 8) & 0xff);
+}
+
+int pd_trace_encode(const struct pd_trace *t, uint8_t **out, size_t *outlen,
+		    char *err, size_t errlen)
+{
+	const struct pd_config *c = &t->cfg;
+	struct pd_names nm;
+	uint8_t *b = NULL;
+	size_t len = 0, cap = 0;
+	char msg[160];
+	int argi;
+
+	*out = NULL;
+	*outlen = 0;
+	if (pd_config_validate(c, msg, sizeof(msg))) {
+		if (err)
+			snprintf(err, errlen, "config: %s", msg);
+		return -1;
+	}
+	put(&b, &len, &cap, PD_BYTES_VERSION);
+	put(&b, &len, &cap, c->frames_log2 - PD_MIN_FRAMES_LOG2);
+	put(&b, &len, &cap, c->max_order);
+	put(&b, &len, &cap, c->cpus - 1u);
+	put(&b, &len, &cap, ilog2(c->granules));
+	put(&b, &len, &cap, c->accept_order);
+	put(&b, &len, &cap, c->unaccepted);
+	put(&b, &len, &cap, c->tag_ratio_log2);
+	put16(&b, &len, &cap, c->slots - 1);
+	put(&b, &len, &cap, c->pcp_batch - 1u);
+	put(&b, &len, &cap, c->pcp_high);
+	put(&b, &len, &cap, c->vpages - 1u);
+	put(&b, &len, &cap, (unsigned)c->swap_excl | (unsigned)c->accept << 1 |
+			    (unsigned)c->tagstore << 2);
+	put(&b, &len, &cap, 0);
+	put(&b, &len, &cap, 0);
+
+	pd_names_init(&nm);
+	for (size_t i = 0; i < t->nops; i++) {
+		const struct pd_op *op = &t->ops[i];
+		const struct pd_op_desc *d;
+		bool flags_done = false;
+
+		if (pd_op_check(c, &nm, op, &argi, msg, sizeof(msg))) {
+			if (err)
+				snprintf(err, errlen, "op %zu: %s", i, msg);
+			free(b);
+			return -1;
+		}
+		d = &pd_op_desc[op->code];
+		put(&b, &len, &cap, op->code);
+		if (d->use != PD_L_NONE)
+			put(&b, &len, &cap, (unsigned)pd_names_find(&nm, d->use,
+				d->use == PD_L_PROC ? op->proc : op->handle));
+		for (unsigned a = 0; a < d->nargs; a++) {
+			unsigned kind = d->args[a].kind;
+			uint64_t v = pd_arg_get(op, kind);
+
+			switch (kind) {
+			case PD_ARG_FLAG:
+				if (!flags_done)
+					put(&b, &len, &cap, op->flags);
+				flags_done = true;
+				break;
+			case PD_ARG_PAGES:
+				put(&b, &len, &cap, (unsigned)v - 1);
+				break;
+			case PD_ARG_VALUE: case PD_ARG_SLOT: case PD_ARG_BLOCK:
+				put16(&b, &len, &cap, (unsigned)v);
+				break;
+			default:
+				put(&b, &len, &cap, (unsigned)v);
+				break;
+			}
+		}
+		pd_names_apply(&nm, op);
+	}
+	*out = b;
+	*outlen = len;
+	return 0;
+}
+
+/* Length of the UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+	size_t need;
+	uint32_t cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		need = 2; cp = s[0] & 0x1f; min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		need = 3; cp = s[0] & 0x0f; min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		need = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+bool pd_looks_like_text(const uint8_t *buf, size_t len)
+{
+	size_t i = 0, b, e;
+
+	for (size_t k = 0; k < len;) {
+		size_t n = utf8_len(buf + k, len - k);
+
+		if (!n)
+			return false;
+		if (n == 1 && buf[k] < 0x20 && buf[k] != '\n' && buf[k] != '\t' && buf[k] != '\r')
+			return false;
+		if (buf[k] == 0x7f)
+			return false;
+		k += n;
+	}
+	/* The first non-blank token. */
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	if (i == len || buf[i] == '#')
+		return true;
+	b = i;
+	while (i < len && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
+		i++;
+	e = i;
+	if ((e - b == 6 && !memcmp(buf + b, "config", 6)) ||
+	    (e - b == 6 && !memcmp(buf + b, "expect", 6)) ||
+	    pd_opcode_lookup((const char *)buf + b, e - b) >= 0)
+		return true;
+	/* "pN = op" */
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	return e - b >= 2 && strchr("pakr", buf[b]) && i < len && buf[i] == '=';
+}

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - the runner: drive a primary model (record mode: it chooses the
+ * placements) and a reference model (replay mode: it checks them) op by
+ * op, and compare after each op.
+ *
+ * Engine-level duties (docs/model.md):
+ *   - names: pids map to the lowest free process slot; alloc, pin and get
+ *     handles map to the frame (and order, write) the primary returned.
+ *     A name whose creating op failed is dead: ops naming it report
+ *     PD_NOHANDLE and reach no model.
+ *   - L1: while a zone_lock is outstanding, every op other than alloc
+ *     nolock and free nolock (and zone_unlock itself) is preceded by an
+ *     implicit zone_unlock on both models.
+ *   - a NULL op member means the model cannot comply: the op is skipped on
+ *     both models and not compared; the names it creates are dead.
+ *
+ * Per op the comparison is: violations either model reported, the
+ * models' check(), the results, placements the reference left unused,
+ * and the whole observable state.  The first op where any of these
+ * differ is the divergence; the run stops there.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+#include "optab.h"
+#include "run.h"
+
+static pd_op_fn *op_member(const struct pd_model_ops *ops, unsigned code)
+{
+	switch (code) {
+	case PD_OP_ALLOC:          return ops->alloc;
+	case PD_OP_FREE:           return ops->free;
+	case PD_OP_DRAIN:          return ops->drain;
+	case PD_OP_ZONE_LOCK:      return ops->zone_lock;
+	case PD_OP_ZONE_UNLOCK:    return ops->zone_unlock;
+	case PD_OP_SPAWN:          return ops->spawn;
+	case PD_OP_MMAP:           return ops->mmap;
+	case PD_OP_MUNMAP:         return ops->munmap;
+	case PD_OP_EXIT:           return ops->exit;
+	case PD_OP_FORK:           return ops->fork;
+	case PD_OP_READ:           return ops->read;
+	case PD_OP_WRITE:          return ops->write;
+	case PD_OP_SETTAG:         return ops->settag;
+	case PD_OP_SWAPOUT:        return ops->swapout;
+	case PD_OP_SWAPCACHE_DROP: return ops->swapcache_drop;
+	case PD_OP_PIN:            return ops->pin;
+	case PD_OP_UNPIN:          return ops->unpin;
+	case PD_OP_PIN_READ:       return ops->pin_read;
+	case PD_OP_PIN_WRITE:      return ops->pin_write;
+	case PD_OP_GET:            return ops->get;
+	case PD_OP_PUT:            return ops->put;
+	case PD_OP_REF_READ:       return ops->ref_read;
+	case PD_OP_TAGSTORE_PIN:   return ops->tagstore_pin;
+	case PD_OP_TAGSTORE_UNPIN: return ops->tagstore_unpin;
+	default:                   return NULL;
+	}
+}
+
+/* ---- names at run time ---- */
+
+struct pd_rname *pd_rname_find(struct pd_runner *rn, int letter, uint32_t name)
+{
+	struct pd_rnames *t = &rn->names[letter];
+
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->e[i].name == name)
+			return &t->e[i];
+	return NULL;
+}
+
+static struct pd_rname *rname_add(struct pd_runner *rn, int letter, uint32_t name)
+{
+	struct pd_rnames *t = &rn->names[letter];
+	struct pd_rname *e;
+
+	/* The trace was validated: at most 8 / 64 live names. */
+	if (t->n == PD_MAX_HANDLES)
+		return NULL;
+	e = &t->e[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->name = name;
+	e->dead = true;
+	return e;
+}
+
+static void rname_del(struct pd_runner *rn, int letter, uint32_t name)
+{
+	struct pd_rnames *t = &rn->names[letter];
+
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->e[i].name == name) {
+			t->e[i] = t->e[--t->n];
+			return;
+		}
+}
+
+static int lowest_free_slot(const struct pd_runner *rn)
+{
+	for (int s = 0; s < PD_MAX_PROCS; s++)
+		if (!rn->slot_used[s])
+			return s;
+	return -1;
+}
+
+void pd_op_text(const struct pd_runner *rn, int op, struct pd_strbuf *sb)
+{
+	char buf[256];
+
+	if (op < 0) {
+		pd_sb_puts(sb, "boot");
+		return;
+	}
+	pd_sb_puts(sb, pd_op_format(&rn->t->ops[op], buf, sizeof(buf)));
+}
+
+static void msg(struct pd_runner *rn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void msg(struct pd_runner *rn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pd_sb_vprintf(&rn->msgs, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- one op ---- */
+
+/*
+ * Resolve the op's names into a call.  Returns false if a name it uses is
+ * dead at run time (or no process slot is free for a new process).
+ */
+static bool resolve(struct pd_runner *rn, const struct pd_op *op, struct pd_call *call)
+{
+	const struct pd_op_desc *d = &pd_op_desc[op->code];
+	struct pd_rname *e;
+	int s;
+
+	memset(call, 0, sizeof(*call));
+	call->code = op->code;
+	call->flags = op->flags;
+	call->cpu = op->cpu;
+	call->order = op->order;
+	call->granule = op->granule;
+	call->tag = op->tag;
+	call->vpage = op->vpage;
+	call->npages = op->npages;
+	call->slot = op->slot;
+	call->block = op->block;
+	call->value = op->value;
+	call->frame = PD_NO_FRAME;
+
+	if (d->use != PD_L_NONE) {
+		e = pd_rname_find(rn, d->use, d->use == PD_L_PROC ? op->proc : op->handle);
+		if (!e || e->dead)
+			return false;
+		switch (d->use) {
+		case PD_L_PROC:
+			call->proc = e->slot;
+			break;
+		case PD_L_ALLOC:
+			call->frame = e->frame;
+			call->order = e->order;
+			break;
+		case PD_L_PIN:
+			call->frame = e->frame;
+			call->flags |= e->write ? PD_PIN_WRITE : 0;
+			break;
+		default:
+			call->frame = e->frame;
+			break;
+		}
+	}
+	if (op->code == PD_OP_SPAWN || op->code == PD_OP_FORK) {
+		s = lowest_free_slot(rn);
+		if (s < 0)
+			return false;
+		if (op->code == PD_OP_SPAWN)
+			call->proc = (uint8_t)s;
+		else
+			call->child = (uint8_t)s;
+	}
+	return true;
+}
+
+/*
+ * Update the run-time names after an op.  `ok`: the primary ran it and it
+ * succeeded (a created name is live); `ran`: the models ran it at all.
+ */
+static void update_names(struct pd_runner *rn, const struct pd_op *op,
+			 const struct pd_call *call, const struct pd_result *res, bool ran)
+{
+	const struct pd_op_desc *d = &pd_op_desc[op->code];
+	bool ok = ran && res->status == PD_OK;
+	struct pd_rname *e;
+
+	if (d->ends) {
+		uint32_t used = d->use == PD_L_PROC ? op->proc : op->handle;
+
+		e = pd_rname_find(rn, d->use, used);
+		/*
+		 * A process slot is freed only if the models ran the exit: a
+		 * process the models still have keeps its slot.
+		 */
+		if (e && d->use == PD_L_PROC && !e->dead && ran)
+			rn->slot_used[e->slot] = false;
+		rname_del(rn, d->use, used);
+	}
+	if (d->def == PD_L_NONE)
+		return;
+	e = rname_add(rn, d->def, op->name);
+	if (!e || !ok)
+		return;
+	e->dead = false;
+	switch (op->code) {
+	case PD_OP_SPAWN:
+	case PD_OP_FORK:
+		e->slot = op->code == PD_OP_SPAWN ? call->proc : call->child;
+		rn->slot_used[e->slot] = true;
+		rn->slot_pid[e->slot] = op->name;
+		break;
+	case PD_OP_ALLOC:
+		e->frame = res->frame;
+		e->order = res->order;
+		break;
+	case PD_OP_PIN:
+		e->frame = res->frame;
+		e->write = (op->flags & PD_PIN_WRITE) != 0;
+		break;
+	default:
+		e->frame = res->frame;
+		break;
+	}
+}
+
+static bool is_nolock(const struct pd_op *op)
+{
+	return (op->code == PD_OP_ALLOC && (op->flags & PD_ALLOC_NOLOCK)) ||
+	       (op->code == PD_OP_FREE && (op->flags & PD_FREE_NOLOCK));
+}
+
+/* L1: the interrupted context resumes and releases the zone lock. */
+static void implicit_unlock(struct pd_runner *rn)
+{
+	struct pd_call call;
+	struct pd_result res;
+
+	memset(&call, 0, sizeof(call));
+	call.code = PD_OP_ZONE_UNLOCK;
+	call.frame = PD_NO_FRAME;
+	for (int i = 0; i < 2; i++) {
+		struct pd_side *sd = &rn->side[i];
+
+		if (i == 0)
+			pd_ctx_begin_record(&sd->uctx);
+		else
+			pd_ctx_begin_replay(&sd->uctx, &rn->side[0].uctx);
+		if (!sd->ops->zone_unlock)
+			continue;
+		memset(&res, 0, sizeof(res));
+		res.frame = PD_NO_FRAME;
+		sd->ops->zone_unlock(sd->m, &sd->uctx, &call, &res);
+	}
+	rn->zone_locked = false;
+}
+
+static void clear_ctx(struct pd_side *sd)
+{
+	pd_ctx_begin_record(&sd->ctx);
+	pd_ctx_begin_record(&sd->uctx);
+	pd_ctx_begin_record(&sd->cctx);
+}
+
+static bool results_differ(struct pd_runner *rn, unsigned code)
+{
+	const struct pd_result *a = &rn->side[0].res, *b = &rn->side[1].res;
+
+	rn->result_field = NULL;
+	if (a->status != b->status)
+		rn->result_field = "status";
+	else if (a->status == PD_OK && (code == PD_OP_ALLOC || code == PD_OP_PIN ||
+					code == PD_OP_GET) && a->frame != b->frame)
+		rn->result_field = "frame";
+	else if (a->status == PD_OK && code == PD_OP_ALLOC && a->order != b->order)
+		rn->result_field = "order";
+	else if (a->status == PD_OK && (code == PD_OP_READ || code == PD_OP_PIN_READ ||
+					code == PD_OP_REF_READ) && a->value != b->value)
+		rn->result_field = "value";
+	return rn->result_field != NULL;
+}
+
+static void run_checks(struct pd_runner *rn)
+{
+	for (int i = 0; i < 2; i++) {
+		struct pd_side *sd = &rn->side[i];
+
+		pd_ctx_begin_record(&sd->cctx);
+		if (sd->ops->check)
+			sd->ops->check(sd->m, &sd->cctx);
+	}
+}
+
+/*
+ * Compare after op rn->op (or boot) and classify: the first class in
+ * enum pd_div_class order that shows a difference.
+ */
+static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
+{
+	unsigned cls = PD_DIV_NONE;
+
+	rn->ndiff = rn->ndiff_total = 0;
+	rn->result_diff = false;
+	run_checks(rn);
+	pd_state_compare(rn);
+	for (int i = 0; i < 2; i++) {
+		if (rn->side[i].ctx.nviol || rn->side[i].uctx.nviol || rn->side[i].ctx.overflow) {
+			cls = PD_DIV_VIOLATION;
+			break;
+		}
+	}
+	if (!cls && (rn->side[0].cctx.nviol || rn->side[1].cctx.nviol))
+		cls = PD_DIV_CHECK;
+	if (with_result)
+		rn->result_diff = results_differ(rn, code);
+	if (!cls && rn->result_diff)
+		cls = PD_DIV_RESULT;
+	if (!cls && (pd_ctx_unconsumed(&rn->side[1].ctx) || pd_ctx_unconsumed(&rn->side[1].uctx)))
+		cls = PD_DIV_PLACEMENT;
+	if (!cls && rn->ndiff_total)
+		cls = PD_DIV_STATE;
+	return cls;
+}
+
+static void set_nohandle(struct pd_runner *rn)
+{
+	for (int i = 0; i < 2; i++) {
+		memset(&rn->side[i].res, 0, sizeof(rn->side[i].res));
+		rn->side[i].res.status = PD_NOHANDLE;
+		rn->side[i].res.frame = PD_NO_FRAME;
+	}
+}
+
+/* Run op i; returns a divergence class, or PD_DIV_NONE. */
+static unsigned run_op(struct pd_runner *rn, int i)
+{
+	const struct pd_op *op = &rn->t->ops[i];
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	pd_op_fn *pf = op_member(p->ops, op->code), *rf = op_member(r->ops, op->code);
+	struct pd_call call;
+
+	rn->op = i;
+	rn->op_ran = false;
+	clear_ctx(p);
+	clear_ctx(r);
+	if (rn->zone_locked && !is_nolock(op) && op->code != PD_OP_ZONE_UNLOCK)
+		implicit_unlock(rn);
+
+	if (!resolve(rn, op, &call)) {
+		set_nohandle(rn);
+		update_names(rn, op, &call, &p->res, false);
+		rn->r->ops_nohandle++;
+		rn->op_ran = true;
+		/* Nothing ran, but an implicit unlock may have. */
+		return compare(rn, false, op->code);
+	}
+	if (!pf || !rf) {
+		set_nohandle(rn);
+		p->res.status = r->res.status = PD_UNSUPPORTED;
+		update_names(rn, op, &call, &p->res, false);
+		rn->r->ops_skipped++;
+		return compare(rn, false, op->code);
+	}
+
+	memset(&p->res, 0, sizeof(p->res));
+	p->res.frame = PD_NO_FRAME;
+	pf(p->m, &p->ctx, &call, &p->res);
+	if (p->res.status == PD_UNSUPPORTED) {
+		r->res = p->res;
+		update_names(rn, op, &call, &p->res, false);
+		rn->r->ops_skipped++;
+		return compare(rn, false, op->code);
+	}
+
+	pd_ctx_begin_replay(&r->ctx, &p->ctx);
+	memset(&r->res, 0, sizeof(r->res));
+	r->res.frame = PD_NO_FRAME;
+	rf(r->m, &r->ctx, &call, &r->res);
+	if (r->res.status == PD_UNSUPPORTED) {
+		rn->r->incomplete = true;
+		msg(rn, "%s: note: reference %s cannot comply with op %d (%s); run stopped there\n",
+		    rn->file, r->name, i, pd_opcode_name(op->code));
+		update_names(rn, op, &call, &p->res, true);
+		return PD_DIV_NONE;
+	}
+
+	rn->op_ran = true;
+	rn->r->ops_run++;
+	update_names(rn, op, &call, &p->res, true);
+	if (op->code == PD_OP_ZONE_LOCK && p->res.status == PD_OK)
+		rn->zone_locked = true;
+	if (op->code == PD_OP_ZONE_UNLOCK)
+		rn->zone_locked = false;
+	return compare(rn, true, op->code);
+}
+
+/* ---- the run ---- */
+
+static int setup_side(struct pd_runner *rn, int i, const struct pd_model_ops *ops,
+		      const char *role)
+{
+	struct pd_side *sd = &rn->side[i];
+	char err[256] = "";
+
+	sd->ops = ops;
+	sd->name = ops->name ? ops->name : "?";
+	sd->role = role;
+	if (!ops->create || !ops->destroy || !ops->frame_state || !ops->pte_state ||
+	    !ops->proc_state || !ops->slot_state || !ops->unit_state || !ops->tagblock_state ||
+	    !ops->totals) {
+		msg(rn, "%s: error: model %s lacks create/destroy or a state function\n",
+		    rn->file, sd->name);
+		return -1;
+	}
+	sd->m = ops->create(rn->cfg, err, sizeof(err));
+	if (!sd->m) {
+		msg(rn, "%s: error: model %s (%s) rejects the config: %s\n", rn->file, sd->name,
+		    role, err[0] ? err : "(no reason given)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Evaluate the expect items from item index *k while they are expects. */
+static void eval_expects(struct pd_runner *rn, size_t *k, bool evaluate)
+{
+	const struct pd_trace *t = rn->t;
+
+	while (*k < t->nitems && t->items[*k].kind != PD_ITEM_OP) {
+		const struct pd_item *it = &t->items[*k];
+
+		if (it->kind == PD_ITEM_EXPECT && rn->o->expect && evaluate)
+			pd_expect_eval(rn, &t->expects[it->index], it->line);
+		(*k)++;
+	}
+}
+
+static void finish(struct pd_runner *rn)
+{
+	struct pd_run_result *r = rn->r;
+
+	for (int i = 0; i < 2; i++)
+		if (rn->side[i].m)
+			rn->side[i].ops->destroy(rn->side[i].m);
+	pd_state_free(rn);
+	if (r->status != 2)
+		r->status = (r->diverged || r->expects_failed) ? 1 : 0;
+	r->messages = rn->msgs.len ? pd_sb_take(&rn->msgs) : NULL;
+	pd_sb_free(&rn->msgs);
+}
+
+int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_result *r)
+{
+	struct pd_runner *rn;
+	unsigned cls;
+	char err[256];
+	size_t k = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->div_op = -1;
+	r->ops_total = (unsigned)t->nops;
+	rn = pd_xcalloc(1, sizeof(*rn));
+	rn->t = t;
+	rn->cfg = &t->cfg;
+	rn->o = o;
+	rn->r = r;
+	rn->file = o->file ? o->file : "<trace>";
+	rn->op = -1;
+
+	if (pd_trace_validate(t, err, sizeof(err))) {
+		msg(rn, "%s: error: invalid trace: %s\n", rn->file, err);
+		r->status = 2;
+		goto out;
+	}
+	if (!o->primary || !o->reference) {
+		msg(rn, "%s: error: need a primary and a reference model\n", rn->file);
+		r->status = 2;
+		goto out;
+	}
+	if (!(o->reference->caps & PD_CAP_REPLAY)) {
+		msg(rn, "%s: error: model %s cannot be a reference (no PD_CAP_REPLAY)\n", rn->file,
+		    o->reference->name ? o->reference->name : "?");
+		r->status = 2;
+		goto out;
+	}
+	pd_state_init(rn);
+	if (setup_side(rn, 0, o->primary, "primary") ||
+	    setup_side(rn, 1, o->reference, "reference")) {
+		r->status = 2;
+		goto out;
+	}
+
+	/* Boot: both models' initial state must already agree. */
+	clear_ctx(&rn->side[0]);
+	clear_ctx(&rn->side[1]);
+	cls = compare(rn, false, PD_NR_OPS);
+	rn->op_ran = true;
+	eval_expects(rn, &k, true);
+	if (cls) {
+		pd_report_divergence(rn, cls);
+		goto out;
+	}
+	while (k < t->nitems) {
+		int i = (int)t->items[k++].index;
+
+		cls = run_op(rn, i);
+		eval_expects(rn, &k, rn->op_ran);
+		if (cls) {
+			pd_report_divergence(rn, cls);
+			break;
+		}
+		if (r->incomplete)
+			break;
+	}
+out:
+	finish(rn);
+	free(rn);
+	return r->status;
+}
+
+void pd_run_result_free(struct pd_run_result *r)
+{
+	free(r->report);
+	free(r->messages);
+	r->report = NULL;
+	r->messages = NULL;
+}

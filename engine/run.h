@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.h - internal to the engine: the runner's state, shared by the op
+ * loop (run.c), the state comparison (state.c), expectations
+ * (run_expect.c) and the divergence report (report.c).
+ */
+#ifndef PAGEDIFF_RUN_H
+#define PAGEDIFF_RUN_H
+
+#include <pagediff/engine.h>
+
+#include "ctx.h"
+#include "util.h"
+
+/* One model of the pair. */
+struct pd_side {
+	const struct pd_model_ops *ops;
+	void       *m;
+	const char *name;     /* the model's name, for reports */
+	const char *role;     /* "primary" or "reference" */
+	struct pd_ctx ctx;    /* the op's placement log and violations */
+	struct pd_ctx uctx;   /* the implicit zone_unlock before the op */
+	struct pd_ctx cctx;   /* check() */
+	struct pd_result res; /* the last op's result */
+};
+
+/*
+ * A statically live name at run time.  `dead`: the op that created it
+ * failed (or was skipped), so ops naming it report PD_NOHANDLE.
+ */
+struct pd_rname {
+	uint32_t name;
+	bool     dead;
+	uint8_t  slot;     /* proc: the process slot */
+	uint8_t  order;    /* alloc */
+	uint8_t  write;    /* pin: a write pin */
+	uint32_t frame;    /* alloc, pin, get */
+};
+
+struct pd_rnames {
+	unsigned n;
+	struct pd_rname e[PD_MAX_HANDLES];
+};
+
+/* Objects of the observable state (spec.md §2). */
+enum pd_obj { PD_OBJ_FRAME, PD_OBJ_PTE, PD_OBJ_PROC, PD_OBJ_SLOT, PD_OBJ_UNIT,
+	      PD_OBJ_TAGBLOCK, PD_OBJ_TOTALS, PD_NR_OBJ };
+
+/* One differing field. */
+struct pd_diff {
+	uint8_t     obj;      /* enum pd_obj */
+	uint8_t     proc;     /* PTE, PROC: the slot */
+	int         granule;  /* tags: the granule; else -1 */
+	uint32_t    index;    /* frame, vpage, slot, unit, tag block */
+	const char *field;    /* field name in the state struct */
+	uint64_t    pv, rv;   /* primary's and reference's values */
+};
+
+/*
+ * A run of objects of one kind that op `op` changed in the primary:
+ * [first, last] (PTE: vpages of process slot `proc`).
+ */
+struct pd_change {
+	uint32_t op;
+	uint8_t  obj;
+	uint8_t  proc;
+	uint32_t first, last;
+};
+
+#define PD_MAX_DIFFS 64
+
+struct pd_runner {
+	const struct pd_trace    *t;
+	const struct pd_config   *cfg;
+	const struct pd_run_opts *o;
+	struct pd_run_result     *r;
+	const char               *file;
+	struct pd_side            side[2];   /* [0] primary, [1] reference */
+
+	struct pd_rnames names[4];           /* by enum pd_letter */
+	bool     slot_used[PD_MAX_PROCS];
+	uint32_t slot_pid[PD_MAX_PROCS];     /* the pN using the slot */
+	bool     zone_locked;
+
+	int      op;           /* the op being compared; -1 = boot */
+	bool     op_ran;       /* both models ran it (or it was a nohandle) */
+
+	/* Change tracking in the primary: a hash per object after the last op. */
+	uint64_t *h_frame, *h_pte, *h_slot, *h_unit, *h_tagblock;
+	uint64_t  h_proc[PD_MAX_PROCS], h_totals;
+	struct pd_change *changes;
+	size_t    nchanges, changes_cap;
+
+	/* What differs after the current op. */
+	struct pd_diff diff[PD_MAX_DIFFS];
+	unsigned  ndiff;       /* recorded */
+	unsigned  ndiff_total; /* including those not recorded */
+	bool      result_diff;
+	const char *result_field;
+
+	struct pd_strbuf msgs; /* becomes r->messages */
+};
+
+/* ---- state.c ---- */
+void pd_state_init(struct pd_runner *rn);
+void pd_state_free(struct pd_runner *rn);
+/* Compare every object of both models; record changes of the primary. */
+void pd_state_compare(struct pd_runner *rn);
+/* "frame 3", "pte p1 vpage 0", ... */
+void pd_obj_format(const struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
+		   struct pd_strbuf *sb);
+extern const char *const pd_obj_name[PD_NR_OBJ];
+
+/* ---- run_expect.c ---- */
+/* Evaluate one expect line against both models after the current op. */
+void pd_expect_eval(struct pd_runner *rn, const struct pd_expect *e, uint32_t line);
+
+/* ---- report.c ---- */
+/* Build r->report and r->signature for a divergence at the current op. */
+void pd_report_divergence(struct pd_runner *rn, unsigned cls);
+
+/* ---- run.c ---- */
+struct pd_rname *pd_rname_find(struct pd_runner *rn, int letter, uint32_t name);
+/* Text of op i for reports ("boot" for -1). */
+void pd_op_text(const struct pd_runner *rn, int op, struct pd_strbuf *sb);
+
+#endif

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * state.c - comparing the observable state of two models (spec.md §2),
+ * object by object, and tracking which objects each op changed in the
+ * primary (for the "earlier ops that touched it" part of a report).
+ *
+ * Every object kind is a small table of fields.  A field is compared
+ * always, or only when both sides say it is meaningful: a frame's content
+ * when both are content_defined, its tags (the first `granules`) when both
+ * are mte_tagged; a slot's content when both are in use, its tags when
+ * both have tags saved.  The same rule, applied to one side, normalizes
+ * an object before it is hashed for change tracking, so that an undefined
+ * content changing is not a change.
+ *
+ * The walk is per object (cmp_frame, cmp_pte, ...), so that a later,
+ * incremental comparison can visit only the objects an op touched.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+const char *const pd_obj_name[PD_NR_OBJ] = {
+	"frame", "pte", "proc", "slot", "unit", "tagblock", "totals",
+};
+
+enum when { W_ALWAYS, W_CONTENT, W_INUSE };
+
+struct fdesc {
+	const char *name;
+	uint16_t    off;
+	uint8_t     size;
+	uint8_t     when;   /* enum when */
+};
+
+#define F(type, field, when) { #field, offsetof(type, field), sizeof(((type *)0)->field), when }
+
+static const struct fdesc frame_fields[] = {
+	F(struct pd_frame_state, kind, W_ALWAYS),
+	F(struct pd_frame_state, order, W_ALWAYS),
+	F(struct pd_frame_state, accepted, W_ALWAYS),
+	F(struct pd_frame_state, anon, W_ALWAYS),
+	F(struct pd_frame_state, anon_exclusive, W_ALWAYS),
+	F(struct pd_frame_state, mte_tagged, W_ALWAYS),
+	F(struct pd_frame_state, tag_reserved, W_ALWAYS),
+	F(struct pd_frame_state, in_swapcache, W_ALWAYS),
+	F(struct pd_frame_state, content_defined, W_ALWAYS),
+	F(struct pd_frame_state, mapcount, W_ALWAYS),
+	F(struct pd_frame_state, refcount, W_ALWAYS),
+	F(struct pd_frame_state, swapcache_slot, W_ALWAYS),
+	F(struct pd_frame_state, content, W_CONTENT),
+};
+
+static const struct fdesc pte_fields[] = {
+	F(struct pd_pte_state, mapped, W_ALWAYS),
+	F(struct pd_pte_state, mte, W_ALWAYS),
+	F(struct pd_pte_state, kind, W_ALWAYS),
+	F(struct pd_pte_state, writable, W_ALWAYS),
+	F(struct pd_pte_state, exclusive, W_ALWAYS),
+	F(struct pd_pte_state, frame, W_ALWAYS),
+	F(struct pd_pte_state, slot, W_ALWAYS),
+};
+
+static const struct fdesc proc_fields[] = {
+	F(struct pd_proc_state, alive, W_ALWAYS),
+	F(struct pd_proc_state, has_pinned, W_ALWAYS),
+};
+
+static const struct fdesc slot_fields[] = {
+	F(struct pd_slot_state, in_use, W_ALWAYS),
+	F(struct pd_slot_state, in_swapcache, W_ALWAYS),
+	F(struct pd_slot_state, tags_saved, W_ALWAYS),
+	F(struct pd_slot_state, count, W_ALWAYS),
+	F(struct pd_slot_state, frame, W_ALWAYS),
+	F(struct pd_slot_state, content, W_INUSE),
+};
+
+static const struct fdesc unit_fields[] = {
+	F(struct pd_unit_state, accepted, W_ALWAYS),
+	F(struct pd_unit_state, times_accepted, W_ALWAYS),
+};
+
+static const struct fdesc tagblock_fields[] = {
+	F(struct pd_tagblock_state, reservations, W_ALWAYS),
+	F(struct pd_tagblock_state, pins, W_ALWAYS),
+};
+
+static const struct fdesc totals_fields[] = {
+	F(struct pd_totals, free_frames, W_ALWAYS),
+	F(struct pd_totals, deferred_frames, W_ALWAYS),
+	F(struct pd_totals, live_procs, W_ALWAYS),
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static uint64_t field_get(const void *obj, const struct fdesc *f)
+{
+	const uint8_t *p = (const uint8_t *)obj + f->off;
+	uint32_t v32;
+	uint16_t v16;
+	uint64_t v64;
+
+	switch (f->size) {
+	case 1: return *p;
+	case 2: memcpy(&v16, p, 2); return v16;
+	case 4: memcpy(&v32, p, 4); return v32;
+	default: memcpy(&v64, p, 8); return v64;
+	}
+}
+
+/* Whether a conditional field is meaningful in this object (W_* flag). */
+static bool meaningful(unsigned obj, const void *s, unsigned when)
+{
+	if (when == W_CONTENT)
+		return ((const struct pd_frame_state *)s)->content_defined;
+	if (when == W_INUSE)
+		return ((const struct pd_slot_state *)s)->in_use;
+	return true;
+}
+
+static void add_diff(struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
+		     const char *field, int granule, uint64_t pv, uint64_t rv)
+{
+	struct pd_diff *d;
+
+	if (rn->ndiff_total++ >= PD_MAX_DIFFS)
+		return;
+	d = &rn->diff[rn->ndiff++];
+	d->obj = (uint8_t)obj;
+	d->proc = (uint8_t)proc;
+	d->index = index;
+	d->field = field;
+	d->granule = granule;
+	d->pv = pv;
+	d->rv = rv;
+}
+
+static void cmp_fields(struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
+		       const struct fdesc *fd, size_t nf, const void *a, const void *b)
+{
+	for (size_t i = 0; i < nf; i++) {
+		uint64_t x, y;
+
+		if (fd[i].when != W_ALWAYS &&
+		    !(meaningful(obj, a, fd[i].when) && meaningful(obj, b, fd[i].when)))
+			continue;
+		x = field_get(a, &fd[i]);
+		y = field_get(b, &fd[i]);
+		if (x != y)
+			add_diff(rn, obj, proc, index, fd[i].name, -1, x, y);
+	}
+}
+
+static void cmp_tags(struct pd_runner *rn, unsigned obj, uint32_t index,
+		     const uint8_t *a, const uint8_t *b)
+{
+	for (unsigned g = 0; g < rn->cfg->granules; g++)
+		if (pd_tag_get(a, g) != pd_tag_get(b, g))
+			add_diff(rn, obj, 0, index, "tags", (int)g, pd_tag_get(a, g), pd_tag_get(b, g));
+}
+
+/* FNV-1a over the meaningful fields of one side's object. */
+static uint64_t hash_fields(unsigned obj, const struct fdesc *fd, size_t nf, const void *s,
+			    const uint8_t *tags, unsigned granules)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < nf; i++) {
+		uint64_t v = meaningful(obj, s, fd[i].when) ? field_get(s, &fd[i]) : 0;
+
+		for (unsigned k = 0; k < 8; k++) {
+			h ^= (v >> (8 * k)) & 0xff;
+			h *= 0x100000001b3ull;
+		}
+	}
+	for (unsigned g = 0; tags && g < granules; g++) {
+		h ^= pd_tag_get(tags, g);
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Note that the current op changed object (obj, proc, index) in the primary. */
+static void touch(struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index)
+{
+	struct pd_change *c = rn->nchanges ? &rn->changes[rn->nchanges - 1] : NULL;
+	uint32_t op = (uint32_t)rn->op;
+
+	if (rn->op < 0)
+		return;
+	if (c && c->op == op && c->obj == obj && c->proc == proc && c->last + 1 == index) {
+		c->last = index;
+		return;
+	}
+	pd_grow((void **)&rn->changes, &rn->changes_cap, rn->nchanges + 1, sizeof(*rn->changes));
+	c = &rn->changes[rn->nchanges++];
+	c->op = op;
+	c->obj = (uint8_t)obj;
+	c->proc = (uint8_t)proc;
+	c->first = c->last = index;
+}
+
+static void track(struct pd_runner *rn, uint64_t *slot, uint64_t h, unsigned obj,
+		  unsigned proc, uint32_t index)
+{
+	if (*slot != h)
+		touch(rn, obj, proc, index);
+	*slot = h;
+}
+
+static void cmp_frame(struct pd_runner *rn, uint32_t f)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_frame_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->frame_state(p->m, f, &a);
+	r->ops->frame_state(r->m, f, &b);
+	cmp_fields(rn, PD_OBJ_FRAME, 0, f, frame_fields, N(frame_fields), &a, &b);
+	if (a.mte_tagged && b.mte_tagged)
+		cmp_tags(rn, PD_OBJ_FRAME, f, a.tags, b.tags);
+	track(rn, &rn->h_frame[f],
+	      hash_fields(PD_OBJ_FRAME, frame_fields, N(frame_fields), &a,
+			  a.mte_tagged ? a.tags : NULL, rn->cfg->granules),
+	      PD_OBJ_FRAME, 0, f);
+}
+
+static void cmp_proc(struct pd_runner *rn, uint8_t proc)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_proc_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->proc_state(p->m, proc, &a);
+	r->ops->proc_state(r->m, proc, &b);
+	cmp_fields(rn, PD_OBJ_PROC, proc, proc, proc_fields, N(proc_fields), &a, &b);
+	track(rn, &rn->h_proc[proc],
+	      hash_fields(PD_OBJ_PROC, proc_fields, N(proc_fields), &a, NULL, 0),
+	      PD_OBJ_PROC, proc, proc);
+}
+
+static void cmp_pte(struct pd_runner *rn, uint8_t proc, uint16_t v)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_pte_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->pte_state(p->m, proc, v, &a);
+	r->ops->pte_state(r->m, proc, v, &b);
+	cmp_fields(rn, PD_OBJ_PTE, proc, v, pte_fields, N(pte_fields), &a, &b);
+	track(rn, &rn->h_pte[(size_t)proc * rn->cfg->vpages + v],
+	      hash_fields(PD_OBJ_PTE, pte_fields, N(pte_fields), &a, NULL, 0),
+	      PD_OBJ_PTE, proc, v);
+}
+
+static void cmp_slot(struct pd_runner *rn, uint32_t s)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_slot_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->slot_state(p->m, s, &a);
+	r->ops->slot_state(r->m, s, &b);
+	cmp_fields(rn, PD_OBJ_SLOT, 0, s, slot_fields, N(slot_fields), &a, &b);
+	if (a.tags_saved && b.tags_saved)
+		cmp_tags(rn, PD_OBJ_SLOT, s, a.tags, b.tags);
+	track(rn, &rn->h_slot[s],
+	      hash_fields(PD_OBJ_SLOT, slot_fields, N(slot_fields), &a,
+			  a.tags_saved ? a.tags : NULL, rn->cfg->granules),
+	      PD_OBJ_SLOT, 0, s);
+}
+
+static void cmp_unit(struct pd_runner *rn, uint32_t u)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_unit_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->unit_state(p->m, u, &a);
+	r->ops->unit_state(r->m, u, &b);
+	cmp_fields(rn, PD_OBJ_UNIT, 0, u, unit_fields, N(unit_fields), &a, &b);
+	track(rn, &rn->h_unit[u], hash_fields(PD_OBJ_UNIT, unit_fields, N(unit_fields), &a, NULL, 0),
+	      PD_OBJ_UNIT, 0, u);
+}
+
+static void cmp_tagblock(struct pd_runner *rn, uint32_t tb)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_tagblock_state a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->tagblock_state(p->m, tb, &a);
+	r->ops->tagblock_state(r->m, tb, &b);
+	cmp_fields(rn, PD_OBJ_TAGBLOCK, 0, tb, tagblock_fields, N(tagblock_fields), &a, &b);
+	track(rn, &rn->h_tagblock[tb],
+	      hash_fields(PD_OBJ_TAGBLOCK, tagblock_fields, N(tagblock_fields), &a, NULL, 0),
+	      PD_OBJ_TAGBLOCK, 0, tb);
+}
+
+static void cmp_totals(struct pd_runner *rn)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+	struct pd_totals a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	p->ops->totals(p->m, &a);
+	r->ops->totals(r->m, &b);
+	cmp_fields(rn, PD_OBJ_TOTALS, 0, 0, totals_fields, N(totals_fields), &a, &b);
+	track(rn, &rn->h_totals,
+	      hash_fields(PD_OBJ_TOTALS, totals_fields, N(totals_fields), &a, NULL, 0),
+	      PD_OBJ_TOTALS, 0, 0);
+}
+
+void pd_state_init(struct pd_runner *rn)
+{
+	const struct pd_config *c = rn->cfg;
+
+	rn->h_frame = pd_xcalloc(pd_nr_frames(c), sizeof(uint64_t));
+	rn->h_pte = pd_xcalloc((size_t)PD_MAX_PROCS * c->vpages, sizeof(uint64_t));
+	rn->h_slot = pd_xcalloc(c->slots, sizeof(uint64_t));
+	rn->h_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint64_t));
+	rn->h_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint64_t));
+}
+
+void pd_state_free(struct pd_runner *rn)
+{
+	free(rn->h_frame);
+	free(rn->h_pte);
+	free(rn->h_slot);
+	free(rn->h_unit);
+	free(rn->h_tagblock);
+	free(rn->changes);
+}
+
+void pd_state_compare(struct pd_runner *rn)
+{
+	const struct pd_config *c = rn->cfg;
+
+	for (uint32_t f = 0; f < pd_nr_frames(c); f++)
+		cmp_frame(rn, f);
+	for (uint8_t proc = 0; proc < PD_MAX_PROCS; proc++) {
+		cmp_proc(rn, proc);
+		for (uint16_t v = 0; v < c->vpages; v++)
+			cmp_pte(rn, proc, v);
+	}
+	for (uint32_t s = 0; s < c->slots; s++)
+		cmp_slot(rn, s);
+	for (uint32_t u = 0; u < pd_nr_units(c); u++)
+		cmp_unit(rn, u);
+	for (uint32_t tb = 0; tb < pd_nr_tag_blocks(c); tb++)
+		cmp_tagblock(rn, tb);
+	cmp_totals(rn);
+}
+
+void pd_obj_format(const struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
+		   struct pd_strbuf *sb)
+{
+	switch (obj) {
+	case PD_OBJ_PTE:
+	case PD_OBJ_PROC:
+		if (rn->slot_used[proc])
+			pd_sb_printf(sb, "%s p%u (slot %u)", obj == PD_OBJ_PTE ? "pte" : "proc",
+				     rn->slot_pid[proc], proc);
+		else
+			pd_sb_printf(sb, "%s slot %u", obj == PD_OBJ_PTE ? "pte of free proc" : "free proc",
+				     proc);
+		if (obj == PD_OBJ_PTE)
+			pd_sb_printf(sb, " vpage %u", index);
+		break;
+	case PD_OBJ_TOTALS:
+		pd_sb_puts(sb, "totals");
+		break;
+	default:
+		pd_sb_printf(sb, "%s %u", pd_obj_name[obj], index);
+		break;
+	}
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* util.h - internal to the engine: allocation that cannot fail, and a growing string. */
+#ifndef PAGEDIFF_UTIL_H
+#define PAGEDIFF_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* ---- util.c ---- */
+/* Out of memory aborts with a message: pagediff is a test tool. */
+void *pd_xmalloc(size_t n);
+void *pd_xcalloc(size_t n, size_t size);
+void *pd_xrealloc(void *p, size_t n);
+char *pd_xstrdup(const char *s);
+char *pd_xstrndup(const char *s, size_t n);
+/* Grow *arr (of *cap elements of size sz) to hold at least `need`. */
+void pd_grow(void **arr, size_t *cap, size_t need, size_t sz);
+
+struct pd_strbuf {
+	char  *s;     /* NUL-terminated once anything was added; may be NULL */
+	size_t len, cap;
+};
+
+void pd_sb_puts(struct pd_strbuf *sb, const char *s);
+void pd_sb_putn(struct pd_strbuf *sb, const char *s, size_t n);
+void pd_sb_printf(struct pd_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pd_sb_vprintf(struct pd_strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Hand the string to the caller (an empty string, never NULL). */
+char *pd_sb_take(struct pd_strbuf *sb);
+void pd_sb_free(struct pd_strbuf *sb);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* tool.h - the pagediff command: subcommands and their shared helpers. */
+#ifndef PAGEDIFF_TOOL_H
+#define PAGEDIFF_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pagediff/engine.h>
+
+/* Exit statuses of every subcommand. */
+#define EXIT_CLEAN    0   /* no divergence, every expectation held */
+#define EXIT_DIVERGED 1   /* a divergence or a failed expectation */
+#define EXIT_BADINPUT 2   /* bad input or usage */
+
+/* ---- replay.c ---- */
+int cmd_replay(int argc, char **argv);
+/* ---- check.c ---- */
+int cmd_check(int argc, char **argv);
+/* ---- codec.c ---- */
+int cmd_decode(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
+
+/* ---- io.c ---- */
+/* Read a whole file ("-" = stdin); malloc'd into *buf. */
+int tool_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
+/*
+ * Write a whole file atomically: a temporary file in the same directory,
+ * then rename over the target.  "-" or NULL = stdout.
+ */
+int tool_write_file(const char *path, const void *buf, size_t len, char *err, size_t errlen);
+/*
+ * Load a trace from a file in either form (text if pd_looks_like_text()).
+ * On error err holds "FILE:LINE:COL: message" (text) or "FILE: message".
+ */
+int tool_load_trace(const char *path, struct pd_trace *t, char *err, size_t errlen);
+/* Whether argv[i] is -h or --help. */
+int tool_is_help(const char *arg);
+
+#endif
