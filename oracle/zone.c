@@ -551,7 +551,7 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	       struct pd_result *res)
 {
 	struct oracle *o = model;
-	uint32_t head = call->frame;
+	uint32_t f, head = call->frame;
 	struct o_frame *fr;
 
 	o_res_init(res);
@@ -579,6 +579,8 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	clear_block(o, head);
 	fr->kind = PD_FRAME_DEFERRED;
 	fr->order = call->order;
+	for (f = head + 1; f < head + (1u << call->order); f++)
+		o->frames[f].kind = PD_FRAME_TAIL;
 	o->deferred_frames += 1u << call->order;
 }
 
