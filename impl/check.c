@@ -305,9 +305,10 @@ static void check_ptes(struct checker *c)
 			      pte_pfn(pte));
 			CHECK(c, !pte_write(pte) || (PageAnon(p) && PageAnonExclusive(p)),
 			      "p%u vpage %u: writable PTE to non-AE page %u", q, v, pte_pfn(pte));
+			/* A FOA PTE may name a page reserved meanwhile through another mapper. */
 			CHECK(c, !pte_foa(pte) || (m->cfg.tagstore == PD_TAGSTORE_BESTEFFORT &&
-						   vma_mte(mm, v) && !PageTagReserved(p)),
-			      "p%u vpage %u: FOA PTE to reserved page or outside besteffort MTE", q, v);
+						   vma_mte(mm, v)),
+			      "p%u vpage %u: FOA PTE outside a besteffort PROT_MTE mapping", q, v);
 		}
 	}
 	CHECK(c, live == m->live_procs, "live_procs %u, alive %u", m->live_procs, live);

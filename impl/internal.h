@@ -309,6 +309,12 @@ static inline pte_t pte_get(struct mm *mm, unsigned v)
 	return p ? *p : 0;
 }
 
+/* Can the page hold tags: static tag storage, or reserved (R4)? */
+static inline bool page_tags_capable(struct impl *m, uint32_t pfn)
+{
+	return m->cfg.tagstore == PD_TAGSTORE_NONE || PageTagReserved(pfn_to_page(m, pfn));
+}
+
 static inline void impl_set_ok(struct pd_result *res)
 {
 	res->status = PD_OK;

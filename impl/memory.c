@@ -67,15 +67,20 @@ void zap_pte_range(struct impl *m, unsigned proc, unsigned start, unsigned end)
 	}
 }
 
-/* Copy content and, when both pages are tagged, tags (COW, fork copy). */
+/*
+ * Copy content and the tags of a tagged page, if the copy can hold tags
+ * (COW, fork copy; R4: an unreserved besteffort copy cannot).
+ */
 void copy_user_page(struct impl *m, uint32_t dst, uint32_t src)
 {
 	struct page *d = pfn_to_page(m, dst), *s = pfn_to_page(m, src);
 
 	d->content = s->content;
 	SetPageUptodate(d);
-	if (PageMteTagged(s) && PageMteTagged(d))
+	if (PageMteTagged(s) && page_tags_capable(m, dst)) {
 		memcpy(page_tags(m, dst), page_tags(m, src), m->tag_bytes);
+		SetPageMteTagged(d);
+	}
 }
 
 /* Map a fresh anon page: AE, mapped by proc at v (rc 1 from allocation). */
@@ -157,16 +162,19 @@ int do_foa_fault(struct impl *m, unsigned proc, unsigned v)
 }
 
 /*
- * Swap-in restores the saved tags onto a page whose tags are not yet
- * its own: one just allocated or just reserved for this swap-in, or an
- * untagged cache page.  A cache page that is already tagged keeps its
- * tags (restoring twice after fork is harmless, S9).
+ * Swap-in restores the saved tags onto a page whose tags are not yet its
+ * own: one just allocated or just reserved for this swap-in, or an
+ * untagged cache page; and only onto a page that can hold tags (reserved,
+ * or tagstore=none).  A cache page that is already tagged keeps its tags
+ * (restoring twice after fork is harmless, S9).
  */
 static void swap_restore_tags(struct impl *m, uint32_t slot, uint32_t pfn, bool fresh)
 {
 	struct page *page = pfn_to_page(m, pfn);
 
 	if (!fresh && PageMteTagged(page))
+		return;
+	if (!page_tags_capable(m, pfn))
 		return;
 	if (mte_restore_tags(m, slot, pfn))
 		SetPageMteTagged(page);

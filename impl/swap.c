@@ -228,7 +228,7 @@ const uint8_t *mte_saved_tags(struct impl *m, uint32_t slot)
  * Reclaim the page mapped at proc/vpage (S1-S4): every mapping becomes a
  * swap PTE, content and tags go to the slot, AE is cleared (kept in the
  * swap PTE under swap_excl=kept); the page is freed if only the mappings
- * held it, else it stays in the swap cache.
+ * (and the swap cache) held it, else it stays in the swap cache.
  */
 void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		     struct pd_result *res)
@@ -239,7 +239,7 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 	struct page *page;
 	uint32_t pfn, slot, nr;
 	pte_t pte;
-	bool excl;
+	bool excl, sc;
 
 	(void)ctx;
 	if (!mm->alive || v >= m->cfg.vpages || !vma_mapped(mm, v)) {
@@ -257,29 +257,40 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 		res->status = PD_REFUSED;
 		return;
 	}
-	slot = get_swap_page(m);
-	if (slot == NIL) {
-		res->status = PD_ENOMEM;
-		return;
-	}
-	if (PageSwapCache(page)) {
-		/* Still cached for an older slot: that slot keeps its copy. */
-		delete_from_swap_cache(m, pfn);
-		page->_refcount--;
+	/*
+	 * A page still in the swap cache keeps its slot (shrink_folio_list
+	 * calls add_to_swap only for a folio not in the cache): no placement.
+	 */
+	sc = PageSwapCache(page);
+	if (sc) {
+		slot = page->anon.private;
+	} else {
+		slot = get_swap_page(m);
+		if (slot == NIL) {
+			res->status = PD_ENOMEM;
+			return;
+		}
 	}
 	m->si.content[slot] = page->content;
 	if (PageMteTagged(page))
 		mte_save_tags(m, pfn, slot);
+	else
+		free(xa_erase(&m->si.tags, slot));
 	excl = m->cfg.swap_excl == PD_SWAP_EXCL_KEPT && PageAnonExclusive(page);
 	nr = try_to_unmap_swap(m, pfn, swp_entry_to_pte(slot, excl));
 	ClearPageAnonExclusive(page);
-	if (page->_refcount == nr && !(call->flags & PD_SWAPOUT_KEEP)) {
+	page->_refcount -= nr;
+	if (!(call->flags & PD_SWAPOUT_KEEP) && page->_refcount == (sc ? 1u : 0u)) {
+		if (sc)
+			delete_from_swap_cache(m, pfn);
 		page->_refcount = 0;
 		free_pages_locked(m, m->cpu, pfn, 0);
 		return;
 	}
-	page->_refcount = page->_refcount - nr + 1;
-	add_to_swap_cache(m, pfn, slot);
+	if (!sc) {
+		page->_refcount++;  /* the swap cache's reference */
+		add_to_swap_cache(m, pfn, slot);
+	}
 }
 
 /* S8: drop a swap-cache page whose only reference is the cache's. */
