@@ -1,0 +1,946 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_impl.c - unit tests of the optimized allocator (impl/).
+ *
+ * The impl's .c files are included here, as the kernel's userspace test
+ * harnesses do, so that tests reach static functions (block_head, expand,
+ * take_subblock, ...).  Each test builds a small zone, drives it through
+ * the op table or the internal functions, and checks internal state that
+ * the engine never sees: free lists, pcp lists, hints, the deferred list,
+ * the saved-tags map.  After every op impl_check must stay silent, except
+ * in the tests that corrupt state on purpose.
+ */
+#define PAGEDIFF_IMPL_CHECK 1
+#define PAGEDIFF_PLANTED_BUG 0
+
+#include "../../impl/accept.c"
+#include "../../impl/buddy.c"
+#include "../../impl/check.c"
+#include "../../impl/fork.c"
+#include "../../impl/gup.c"
+#include "../../impl/memory.c"
+#include "../../impl/model.c"
+#include "../../impl/nolock.c"
+#include "../../impl/page_alloc.c"
+#include "../../impl/pcp.c"
+#include "../../impl/rmap.c"
+#include "../../impl/swap.c"
+#include "../../impl/tagstore.c"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctx.h"
+
+/* ---- harness --------------------------------------------------------- */
+
+static const char *cur_test;
+
+#define ASSERT(e)                                                              \
+	do {                                                                   \
+		if (!(e)) {                                                    \
+			fprintf(stderr, "%s:%d: %s: assertion failed: %s\n",     \
+				__FILE__, __LINE__, cur_test, #e);              \
+			return false;                                          \
+		}                                                              \
+	} while (0)
+
+#define ASSERT_EQ(a, b)                                                        \
+	do {                                                                   \
+		unsigned long long _a = (unsigned long long)(a),               \
+				   _b = (unsigned long long)(b);               \
+		if (_a != _b) {                                                \
+			fprintf(stderr, "%s:%d: %s: %s == %s failed: %llu != %llu\n", \
+				__FILE__, __LINE__, cur_test, #a, #b, _a, _b);  \
+			return false;                                          \
+		}                                                              \
+	} while (0)
+
+#define ASSERT_STR(a, b)                                                       \
+	do {                                                                   \
+		if (strcmp((a), (b))) {                                        \
+			fprintf(stderr, "%s:%d: %s: got\n  \"%s\"\nwant\n  \"%s\"\n", \
+				__FILE__, __LINE__, cur_test, (a), (b));        \
+			return false;                                          \
+		}                                                              \
+	} while (0)
+
+static struct {
+	struct impl *m;
+	struct pd_ctx ctx;
+	struct pd_ctx cctx;
+	struct pd_result res;
+	char drawing[512];
+} F;
+
+static struct pd_config base_cfg(void)
+{
+	struct pd_config c = {
+		.frames_log2 = 4, .cpus = 1, .max_order = 4, .granules = 4,
+		.accept_order = 0, .unaccepted = 0, .tag_ratio_log2 = 1,
+		.slots = 4, .pcp_batch = 4, .pcp_high = 8, .vpages = 8,
+		.swap_excl = PD_SWAP_EXCL_KEPT, .accept = PD_ACCEPT_FLAG,
+		.tagstore = PD_TAGSTORE_NONE,
+	};
+	return c;
+}
+
+static bool setup(const struct pd_config *cfg)
+{
+	char err[128];
+
+	F.m = pd_impl_ops.create(cfg, err, sizeof(err));
+	if (!F.m)
+		fprintf(stderr, "%s: create: %s\n", cur_test, err);
+	pd_ctx_begin_record(&F.ctx);
+	F.m->ctx = &F.ctx;
+	return F.m != NULL;
+}
+
+/* Number of impl_check failures now. */
+static unsigned check_failures(void)
+{
+	pd_ctx_begin_record(&F.cctx);
+	impl_check(F.m, &F.cctx);
+	for (unsigned i = 0; i < F.cctx.nviol && i < PD_CTX_MAX_VIOLATIONS; i++)
+		fprintf(stderr, "  [%s] %s\n", F.cctx.viol[i].what, F.cctx.viol[i].msg);
+	return F.cctx.nviol;
+}
+
+/* Run one op through the table; impl_check must stay silent. */
+static uint8_t run(struct pd_call call)
+{
+	static pd_op_fn *const *table[PD_NR_OPS] = {
+		[PD_OP_ALLOC] = &pd_impl_ops.alloc, [PD_OP_FREE] = &pd_impl_ops.free,
+		[PD_OP_DRAIN] = &pd_impl_ops.drain, [PD_OP_ZONE_LOCK] = &pd_impl_ops.zone_lock,
+		[PD_OP_ZONE_UNLOCK] = &pd_impl_ops.zone_unlock, [PD_OP_SPAWN] = &pd_impl_ops.spawn,
+		[PD_OP_MMAP] = &pd_impl_ops.mmap, [PD_OP_MUNMAP] = &pd_impl_ops.munmap,
+		[PD_OP_EXIT] = &pd_impl_ops.exit, [PD_OP_FORK] = &pd_impl_ops.fork,
+		[PD_OP_READ] = &pd_impl_ops.read, [PD_OP_WRITE] = &pd_impl_ops.write,
+		[PD_OP_SETTAG] = &pd_impl_ops.settag, [PD_OP_SWAPOUT] = &pd_impl_ops.swapout,
+		[PD_OP_SWAPCACHE_DROP] = &pd_impl_ops.swapcache_drop,
+		[PD_OP_PIN] = &pd_impl_ops.pin, [PD_OP_UNPIN] = &pd_impl_ops.unpin,
+		[PD_OP_PIN_READ] = &pd_impl_ops.pin_read, [PD_OP_PIN_WRITE] = &pd_impl_ops.pin_write,
+		[PD_OP_GET] = &pd_impl_ops.get, [PD_OP_PUT] = &pd_impl_ops.put,
+		[PD_OP_REF_READ] = &pd_impl_ops.ref_read,
+		[PD_OP_TAGSTORE_PIN] = &pd_impl_ops.tagstore_pin,
+		[PD_OP_TAGSTORE_UNPIN] = &pd_impl_ops.tagstore_unpin,
+	};
+
+	pd_ctx_begin_record(&F.ctx);
+	(*table[call.code])(F.m, &F.ctx, &call, &F.res);
+	if (check_failures())
+		F.res.status = 0xee;  /* makes every status assertion fail */
+	return F.res.status;
+}
+
+#define OP(c, ...) run((struct pd_call){ .code = PD_OP_##c, __VA_ARGS__ })
+
+/*
+ * Draw the zone: one cell per frame, '.' free, 'd' deferred, and letters
+ * for allocated blocks in address order ("A A . . B B B B").
+ */
+static const char *draw(void)
+{
+	char letter = 'A' - 1, *s = F.drawing;
+	uint32_t last = NIL;
+
+	for (uint32_t f = 0; f < F.m->nr_frames; f++) {
+		uint32_t head = block_head(F.m, f);
+
+		if (head != NIL && head != last) {
+			letter++;
+			last = head;
+		}
+		*s++ = head == NIL ? '.' : PageDeferred(pfn_to_page(F.m, head)) ? 'd' : letter;
+		*s++ = ' ';
+	}
+	s[-1] = 0;
+	return F.drawing;
+}
+
+/* Take a block straight from the buddy, as rmqueue does under the lock. */
+static uint32_t buddy_take(unsigned order)
+{
+	uint32_t pfn;
+
+	F.m->zone.locked = true;
+	pfn = __rmqueue(F.m, order, 0);
+	F.m->zone.locked = false;
+	if (pfn != NIL)
+		prep_new_page(F.m, pfn, order, 0);
+	return pfn;
+}
+
+static void buddy_give(uint32_t pfn)
+{
+	unsigned order = page_order(pfn_to_page(F.m, pfn));
+
+	free_pages_prepare(F.m, pfn, order);
+	F.m->zone.free_frames += 1u << order;
+	F.m->zone.locked = true;
+	__free_one_page(F.m, pfn, order, FPI_NONE);
+	F.m->zone.locked = false;
+}
+
+static bool on_free_list(unsigned order, uint32_t pfn)
+{
+	for (uint32_t p = F.m->zone.free_area[order].list.head; p != NIL;
+	     p = pfn_to_page(F.m, p)->lru.next)
+		if (p == pfn)
+			return true;
+	return false;
+}
+
+/* ---- buddy ----------------------------------------------------------- */
+
+static bool test_buddy_split_then_merge(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t a, b;
+
+	ASSERT(setup(&c));
+	/* boot: one order-4 block */
+	ASSERT_STR(draw(), ". . . . . . . . . . . . . . . .");
+	ASSERT_EQ(F.m->zone.free_area[4].nr_free, 1);
+
+	a = buddy_take(1);
+	b = buddy_take(2);
+	/*
+	 *  0 1 2 3 4 5 6 7 8 ...
+	 *  A A . . B B B B . . . . . . . .
+	 * expand left [2,4) order 1 and [8,16) order 3 free
+	 */
+	ASSERT_EQ(a, 0);
+	ASSERT_EQ(b, 4);
+	ASSERT_STR(draw(), "A A . . B B B B . . . . . . . .");
+	ASSERT(on_free_list(1, 2) && on_free_list(3, 8));
+	ASSERT_EQ(F.m->zone.free_area[2].nr_free, 0);
+	ASSERT_EQ(check_failures(), 0);
+
+	/*
+	 * free A: merges with [2,4) into [0,4) order 2; B blocks further
+	 * merging (letters name blocks in address order, so B is now "A")
+	 */
+	buddy_give(a);
+	ASSERT_STR(draw(), ". . . . A A A A . . . . . . . .");
+	ASSERT(on_free_list(2, 0) && !on_free_list(1, 2));
+	ASSERT_EQ(check_failures(), 0);
+
+	/* free B: [0,4)+[4,8) -> [0,8), + [8,16) -> [0,16) order 4 */
+	buddy_give(b);
+	ASSERT_STR(draw(), ". . . . . . . . . . . . . . . .");
+	ASSERT(on_free_list(4, 0));
+	for (unsigned o = 0; o < 4; o++)
+		ASSERT_EQ(F.m->zone.free_area[o].nr_free, 0);
+	ASSERT_EQ(check_failures(), 0);
+	return true;
+}
+
+static bool test_buddy_of_8_is_10_at_order_1(void)
+{
+	struct pd_config c = base_cfg();
+
+	ASSERT(setup(&c));
+	/* carve [10,12) out of the order-4 block: halves at 0,8 order 3,... */
+	F.m->zone.locked = true;
+	take_subblock(F.m, 0, 4, 10, 1);
+	F.m->zone.locked = false;
+	prep_new_page(F.m, 10, 1, 0);
+	/*
+	 *  . . . . . . . . . . A A . . . .
+	 * free: [0,8) o3, [8,10) o1, [12,16) o2
+	 */
+	ASSERT_STR(draw(), ". . . . . . . . . . A A . . . .");
+	ASSERT(on_free_list(3, 0) && on_free_list(1, 8) && on_free_list(2, 12));
+	ASSERT_EQ(find_free_buddy(F.m, 10, 1), 8);     /* 10 ^ 2 == 8 */
+	ASSERT_EQ(find_free_buddy(F.m, 8, 2), 12);     /* 8 ^ 4 == 12, free at order 2 */
+	ASSERT_EQ(find_free_buddy(F.m, 0, 3), NIL);    /* 0 ^ 8 == 8 is free, but order 1 */
+	ASSERT_EQ(check_failures(), 0);
+	buddy_give(10);
+	ASSERT(on_free_list(4, 0));
+	ASSERT_EQ(check_failures(), 0);
+	return true;
+}
+
+static bool test_alloc_order_above_pcp_bypasses_pcp(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 6;
+	c.max_order = 5;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	ASSERT_EQ(F.ctx.nlog, 1);
+	ASSERT_EQ(F.ctx.log[0].kind, PD_PLACE_BLOCK);
+	ASSERT_EQ(F.ctx.log[0].order, 4);
+	ASSERT_EQ(OP(FREE, .frame = 0, .order = 4), PD_OK);
+	ASSERT(on_free_list(5, 0));
+	return true;
+}
+
+/* ---- pcp ------------------------------------------------------------- */
+
+static bool test_pcp_refill_batch_and_drain_at_high(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t f[8];
+
+	c.frames_log2 = 5;
+	c.max_order = 3;
+	c.pcp_batch = 3;
+	c.pcp_high = 5;
+	ASSERT(setup(&c));
+	/* first order-0 alloc refills 3 blocks, hands out one */
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	f[0] = F.res.frame;
+	ASSERT_EQ(F.m->pcp[0].count, 2);
+	ASSERT_EQ(F.m->zone.free_frames, 31);
+	for (int i = 1; i < 6; i++) {
+		ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+		f[i] = F.res.frame;
+	}
+	/* 6 taken: two refills of 3 */
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(OP(FREE, .frame = f[i], .order = 0), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 4);
+	/* the 5th free reaches high (5): drain a batch of 3, coldest first */
+	ASSERT_EQ(OP(FREE, .frame = f[4], .order = 0), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 2);
+	ASSERT_EQ(F.m->pcp[0].lists[0].head, f[4]);  /* hottest stays */
+	ASSERT_EQ(F.m->zone.free_frames, 31);
+	ASSERT_EQ(OP(DRAIN, .cpu = 0), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	return true;
+}
+
+static bool test_pcp_nolock_free_never_drains(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t f[6];
+
+	c.pcp_batch = 2;
+	c.pcp_high = 2;
+	c.max_order = 3;
+	ASSERT(setup(&c));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+		f[i] = F.res.frame;
+	}
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(OP(FREE, .frame = f[i], .order = 0, .flags = PD_FREE_NOLOCK), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 4);  /* above high: L5 says no drain */
+	ASSERT_EQ(OP(DRAIN, .cpu = 0), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	return true;
+}
+
+static bool test_alloc_drains_other_cpus_before_failing(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 3;
+	c.max_order = 3;
+	c.cpus = 2;
+	c.pcp_batch = 1;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .cpu = 0, .frame = F.res.frame, .order = 0), PD_OK);
+	ASSERT_EQ(F.m->pcp[0].count, 1);
+	/*  . . . . . . . .  all free, but frame 0 sits on cpu 0's pcp list */
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	ASSERT_STR(draw(), "A A A A A A A A");
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 0), PD_ENOMEM);
+	return true;
+}
+
+/* ---- unaccepted memory ------------------------------------------------ */
+
+static bool test_accept_flag_hint_split_merge(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.accept_order = 1;
+	c.unaccepted = 0xff;  /* every unit unaccepted */
+	ASSERT(setup(&c));
+	ASSERT(PageUnaccepted(pfn_to_page(F.m, 0)));  /* FPI_CHECK_UNACCEPTED at boot */
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
+	for (uint32_t u = 0; u < 8; u++)
+		ASSERT_EQ(F.m->times_accepted[u], 1);
+	ASSERT_EQ(OP(FREE, .frame = 0, .order = 4), PD_OK);
+	/* freed accepted memory carries no hint */
+	ASSERT(!PageUnaccepted(pfn_to_page(F.m, 0)));
+	ASSERT_EQ(check_failures(), 0);
+	return true;
+}
+
+static bool test_accept_flag_accepts_only_the_handed_out_units(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t a;
+
+	c.accept_order = 1;
+	c.unaccepted = 0xff;
+	ASSERT(setup(&c));
+	a = buddy_take(1);
+	/*
+	 *  A A . . . . . . . . . . . . . .   unit 0 accepted, units 1..7 not;
+	 *  the split halves [2,4) [4,8) [8,16) keep the hint
+	 */
+	ASSERT_EQ(a, 0);
+	ASSERT(unit_accepted(F.m, 0) && !unit_accepted(F.m, 1));
+	ASSERT_EQ(F.m->times_accepted[0], 1);
+	ASSERT(PageUnaccepted(pfn_to_page(F.m, 2)) && PageUnaccepted(pfn_to_page(F.m, 8)));
+	/* a free merge keeps the need: [0,2) accepted + [2,4) hinted -> hinted */
+	buddy_give(a);
+	ASSERT(PageUnaccepted(pfn_to_page(F.m, 0)));
+	ASSERT_EQ(check_failures(), 0);
+	/* taking it again accepts nothing twice */
+	a = buddy_take(1);
+	ASSERT_EQ(F.m->times_accepted[0], 1);
+	ASSERT_EQ(F.m->times_accepted[1], 0);
+	return true;
+}
+
+static bool test_accept_flag_whole_unit_larger_than_block(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.accept_order = 3;
+	c.unaccepted = 0x01;  /* unit 0 = frames 0..7 */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT(unit_accepted(F.m, 0));
+	ASSERT_EQ(F.m->times_accepted[0], 1);
+	return true;
+}
+
+static bool test_accept_list_accepts_last(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 5;
+	c.max_order = 3;
+	c.accept_order = 3;
+	c.unaccepted = 0x0a;  /* units 1 and 3: list blocks 8 and 24 */
+	c.accept = PD_ACCEPT_LIST;
+	ASSERT(setup(&c));
+	ASSERT_EQ(F.m->zone.unaccepted_frames, 16);
+	ASSERT_EQ(F.m->zone.free_frames, 32);
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 16);
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	/* nothing legal left: ACCEPT the oldest list block, then place there */
+	ASSERT_EQ(F.ctx.nlog, 2);
+	ASSERT_EQ(F.ctx.log[0].kind, PD_PLACE_ACCEPT);
+	ASSERT_EQ(F.ctx.log[0].where, 8);
+	ASSERT_EQ(F.ctx.log[1].kind, PD_PLACE_BLOCK);
+	ASSERT_EQ(F.ctx.log[1].where, 8);
+	ASSERT_EQ(F.m->times_accepted[1], 1);
+	ASSERT_EQ(F.m->zone.unaccepted_frames, 8);
+	/* NOLOCK never accepts */
+	ASSERT_EQ(OP(ALLOC, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(OP(ALLOC, .order = 3, .flags = PD_ALLOC_NOLOCK | PD_ALLOC_TAGGED), PD_EINVAL);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(F.m->zone.unaccepted_frames, 8);
+	return true;
+}
+
+static bool test_nolock_flag_finds_accepted_subblock(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.accept_order = 0;
+	c.unaccepted = 0x7f;  /* only units 7 and 15 accepted */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT(F.res.frame == 7 || F.res.frame == 15);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT(F.res.frame == 7 || F.res.frame == 15);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	for (uint32_t u = 0; u < 16; u++)
+		ASSERT_EQ(F.m->times_accepted[u], 0);
+	return true;
+}
+
+/* ---- NOLOCK and the zone lock ---------------------------------------- */
+
+static bool test_nolock_under_held_lock_uses_pcp_only(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t a, big;
+
+	c.frames_log2 = 6;
+	c.max_order = 5;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);  /* refills pcp with 4 */
+	a = F.res.frame;
+	ASSERT_EQ(OP(ZONE_LOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.order, 0);
+	ASSERT_EQ(pfn_to_page(F.m, F.res.frame)->content, 0);
+	ASSERT(PageUptodate(pfn_to_page(F.m, F.res.frame)));
+	/* order 1 has an empty pcp list and the lock is held: fail, no deadlock */
+	ASSERT_EQ(OP(ALLOC, .order = 1, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(F.ctx.nviol, 0);
+	/* free nolock of order 4 under the held lock is deferred */
+	ASSERT_EQ(OP(ZONE_UNLOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
+	big = F.res.frame;
+	ASSERT_EQ(OP(ZONE_LOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .frame = big, .order = 4, .flags = PD_FREE_NOLOCK), PD_OK);
+	ASSERT_EQ(F.m->zone.deferred_frames, 16);
+	/* A: the first alloc, B: the nolock one, d: deferred */
+	ASSERT_STR(draw(), "A B . . . . . . . . . . . . . . d d d d d d d d d d d d d d d d . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . .");
+	/* the next locked free (engine: implicit unlock first) frees it */
+	ASSERT_EQ(OP(ZONE_UNLOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .frame = a, .order = 0), PD_OK);
+	ASSERT_EQ(F.m->zone.deferred_frames, 0);
+	ASSERT_EQ(F.m->zone.free_frames, 63);  /* B is still allocated */
+	return true;
+}
+
+static bool test_locked_path_under_held_lock_is_a_deadlock(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_call call = { .code = PD_OP_ALLOC, .order = 4 };
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ZONE_LOCK, .cpu = 0), PD_OK);
+	/* bypass the engine's implicit unlock: a locked alloc must take the lock */
+	pd_ctx_begin_record(&F.ctx);
+	pd_impl_ops.alloc(F.m, &F.ctx, &call, &F.res);
+	ASSERT_EQ(F.ctx.nviol, 1);
+	ASSERT_STR(F.ctx.viol[0].what, "deadlock");
+	/* a trylock path reports nothing */
+	pd_ctx_begin_record(&F.ctx);
+	call.flags = PD_FREE_NOLOCK;
+	call.code = PD_OP_FREE;
+	call.frame = 0;
+	pd_impl_ops.free(F.m, &F.ctx, &call, &F.res);
+	ASSERT_EQ(F.ctx.nviol, 0);
+	ASSERT_EQ(F.m->zone.deferred_frames, 16);
+	return true;
+}
+
+/* ---- tag storage ------------------------------------------------------- */
+
+static bool test_tagstore_strict_skips_pinned_block(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.tagstore = PD_TAGSTORE_STRICT;
+	c.max_order = 1;  /* tag blocks of 2 frames, blocks of 2: one each */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 0), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .order = 1, .flags = PD_ALLOC_TAGGED), PD_OK);
+	ASSERT(F.res.frame != 0);
+	ASSERT(PageTagReserved(pfn_to_page(F.m, F.res.frame)));
+	ASSERT(PageMteTagged(pfn_to_page(F.m, F.res.frame)));
+	ASSERT_EQ(F.m->tag_blocks[F.res.frame >> 1].reservations, 1);
+	ASSERT_EQ(OP(FREE, .frame = F.res.frame, .order = 1), PD_OK);
+	for (uint32_t b = 0; b < 8; b++)
+		ASSERT_EQ(F.m->tag_blocks[b].reservations, 0);
+	/* every tag block pinned: strict fails, untagged still works */
+	for (uint32_t b = 1; b < 8; b++)
+		ASSERT_EQ(OP(TAGSTORE_PIN, .block = b), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_TAGGED), PD_ENOMEM);
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT_EQ(OP(TAGSTORE_UNPIN, .block = 3), PD_OK);
+	ASSERT_EQ(OP(TAGSTORE_UNPIN, .block = 3), PD_EINVAL);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_TAGGED), PD_OK);
+	ASSERT_EQ(F.res.frame >> 1, 3);
+	return true;
+}
+
+static bool test_tagstore_besteffort_foa_then_reserve(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_pte_state pte;
+
+	c.tagstore = PD_TAGSTORE_BESTEFFORT;
+	c.frames_log2 = 3;
+	c.max_order = 3;
+	c.tag_ratio_log2 = 3;  /* one tag block */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 4, .flags = PD_MMAP_MTE), PD_OK);
+	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 0), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 1, .value = 5), PD_RETRY);
+	pd_impl_ops.pte_state(F.m, 0, 1, &pte);
+	ASSERT_EQ(pte.kind, PD_PTE_FOA);
+	ASSERT(pte.writable);
+	ASSERT(!PageMteTagged(pfn_to_page(F.m, pte.frame)));
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 1), PD_RETRY);
+	ASSERT_EQ(OP(TAGSTORE_UNPIN, .block = 0), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 1, .value = 5), PD_OK);
+	pd_impl_ops.pte_state(F.m, 0, 1, &pte);
+	ASSERT_EQ(pte.kind, PD_PTE_PRESENT);
+	ASSERT(PageTagReserved(pfn_to_page(F.m, pte.frame)));
+	ASSERT_EQ(F.m->tag_blocks[0].reservations, 1);
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 1), PD_OK);
+	ASSERT_EQ(F.res.value, 5);
+	ASSERT_EQ(OP(EXIT, .proc = 0), PD_OK);
+	ASSERT_EQ(F.m->tag_blocks[0].reservations, 0);
+	return true;
+}
+
+/* ---- swap --------------------------------------------------------------- */
+
+static bool test_swap_map_stale_entry_replaced(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_slot_state st;
+
+	c.slots = 1;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 2, .flags = PD_MMAP_MTE), PD_OK);
+	ASSERT_EQ(OP(SETTAG, .proc = 0, .vpage = 0, .granule = 3, .tag = 9), PD_OK);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(F.ctx.log[0].kind, PD_PLACE_SLOT);
+	ASSERT_EQ(F.m->si.tags.nr_entries, 1);
+	/*
+	 * A stale entry at the same key (seed 004): xa_store hands the old
+	 * buffer back to be freed (LSan would see a leak otherwise).  Save
+	 * free frame 15's tags there, with granule 3 = 9 as before.
+	 */
+	pd_tag_set(page_tags(F.m, 15), 3, 9);
+	mte_save_tags(F.m, 15, 0);
+	memset(page_tags(F.m, 15), 0, F.m->tag_bytes);
+	ASSERT_EQ(F.m->si.tags.nr_entries, 1);
+	/* swap-in restores the tags, then frees the slot with them (S7) */
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(F.m->si.tags.nr_entries, 0);
+	ASSERT_EQ(pd_tag_get(page_tags(F.m, pte_pfn(pte_get(&F.m->mm[0], 0))), 3), 9);
+	/* reuse slot 0 for an untagged page: no tags saved there */
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 1, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 1, .value = 7), PD_OK);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 1), PD_OK);
+	pd_impl_ops.slot_state(F.m, 0, &st);
+	ASSERT(st.in_use && !st.tags_saved);
+	ASSERT_EQ(st.content, 7);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_ENOMEM);  /* one slot */
+	return true;
+}
+
+static bool test_swapout_unmaps_every_mapper_via_rmap(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_pte_state pte;
+	struct pd_slot_state st;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 8), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 3, .value = 0x33), PD_OK);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT_EQ(OP(FORK, .proc = 1, .child = 2), PD_OK);
+	ASSERT_EQ(page_mapcount(pfn_to_page(F.m, pte_pfn(pte_get(&F.m->mm[2], 3)))), 3);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 1, .vpage = 3), PD_OK);
+	for (uint8_t p = 0; p < 3; p++) {
+		pd_impl_ops.pte_state(F.m, p, 3, &pte);
+		ASSERT_EQ(pte.kind, PD_PTE_SWAP);
+		ASSERT(!pte.exclusive);
+	}
+	pd_impl_ops.slot_state(F.m, pte.slot, &st);
+	ASSERT_EQ(st.count, 3);
+	ASSERT(!st.in_swapcache);
+	ASSERT_EQ(F.m->zone.free_frames, 16);
+	/* each process faults it back; the last fault frees the slot */
+	ASSERT_EQ(OP(READ, .proc = 2, .vpage = 3), PD_OK);
+	ASSERT_EQ(F.res.value, 0x33);
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 3), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 1, .vpage = 3, .value = 1), PD_OK);
+	pd_impl_ops.slot_state(F.m, pte.slot, &st);
+	ASSERT(!st.in_use);
+	return true;
+}
+
+/* The planted bug 2 scenario, done right: a fork-shared entry keeps its tags. */
+static bool test_swapin_restores_tags_before_dropping_slot(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t pfn;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1, .flags = PD_MMAP_MTE), PD_OK);
+	ASSERT_EQ(OP(SETTAG, .proc = 0, .vpage = 0, .granule = 1, .tag = 6), PD_OK);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 0), PD_OK);  /* page in SC, count 1 */
+	ASSERT_EQ(OP(EXIT, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(SWAPCACHE_DROP, .slot = 0), PD_OK);      /* SC page gone */
+	ASSERT_EQ(OP(READ, .proc = 1, .vpage = 0), PD_OK);  /* fresh page, last ref */
+	pfn = pte_pfn(pte_get(&F.m->mm[1], 0));
+	ASSERT(PageMteTagged(pfn_to_page(F.m, pfn)));
+	ASSERT_EQ(pd_tag_get(page_tags(F.m, pfn), 1), 6);
+	ASSERT_EQ(F.m->si.inuse, 0);
+	return true;
+}
+
+static bool test_swapcache_keep_and_drop(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_frame_state fs;
+	uint32_t pfn;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 9), PD_OK);
+	pfn = pte_pfn(pte_get(&F.m->mm[0], 0));
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0, .flags = PD_SWAPOUT_KEEP), PD_OK);
+	pd_impl_ops.frame_state(F.m, pfn, &fs);
+	ASSERT(fs.in_swapcache && fs.refcount == 1 && fs.mapcount == 0 && !fs.anon_exclusive);
+	ASSERT_EQ(fs.swapcache_slot, 0);
+	ASSERT_EQ(OP(SWAPCACHE_DROP, .slot = 1), PD_REFUSED);
+	/* kept: the sole exclusive mapper's swap PTE carries the bit */
+	ASSERT(pte_swp_exclusive(pte_get(&F.m->mm[0], 0)));
+	ASSERT_EQ(OP(SWAPCACHE_DROP, .slot = 0), PD_OK);
+	pd_impl_ops.frame_state(F.m, pfn, &fs);
+	ASSERT_EQ(fs.kind, PD_FRAME_FREE);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 10), PD_OK);
+	ASSERT_EQ(F.m->si.inuse, 0);
+	return true;
+}
+
+/* ---- processes: COW, pins ------------------------------------------------ */
+
+static bool test_cow_copy_then_reuse_by_refcount(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t parent_pfn, child_pfn;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 2), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 1), PD_OK);
+	parent_pfn = pte_pfn(pte_get(&F.m->mm[0], 0));
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT(!PageAnonExclusive(pfn_to_page(F.m, parent_pfn)));
+	ASSERT_EQ(pfn_to_page(F.m, parent_pfn)->_refcount, 2);
+	ASSERT(!pte_write(pte_get(&F.m->mm[0], 0)));
+	ASSERT_EQ(OP(WRITE, .proc = 1, .vpage = 0, .value = 2), PD_OK);  /* copy */
+	child_pfn = pte_pfn(pte_get(&F.m->mm[1], 0));
+	ASSERT(child_pfn != parent_pfn);
+	ASSERT_EQ(pfn_to_page(F.m, parent_pfn)->_refcount, 1);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 3), PD_OK);  /* reuse, rc 1 */
+	ASSERT_EQ(pte_pfn(pte_get(&F.m->mm[0], 0)), parent_pfn);
+	ASSERT(PageAnonExclusive(pfn_to_page(F.m, parent_pfn)));
+	return true;
+}
+
+static bool test_get_blocks_reuse_cve_2020_29374(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t old;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 1), PD_OK);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT_EQ(OP(GET, .proc = 1, .vpage = 0), PD_OK);
+	old = F.res.frame;
+	ASSERT_EQ(OP(MUNMAP, .proc = 1, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 2), PD_OK);  /* rc 2: copy */
+	ASSERT(pte_pfn(pte_get(&F.m->mm[0], 0)) != old);
+	ASSERT_EQ(OP(REF_READ, .frame = old), PD_OK);
+	ASSERT_EQ(F.res.value, 1);
+	ASSERT_EQ(OP(PUT, .frame = old), PD_OK);
+	ASSERT_EQ(block_head(F.m, old), NIL);
+	return true;
+}
+
+static bool test_pin_then_fork_copies_for_child(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t pinned;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(PIN, .proc = 0, .vpage = 0, .flags = PD_PIN_WRITE), PD_OK);
+	pinned = F.res.frame;
+	ASSERT_EQ(pfn_to_page(F.m, pinned)->_refcount, 1 + PD_PIN_BIAS);
+	ASSERT(F.m->mm[0].has_pinned);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT(PageAnonExclusive(pfn_to_page(F.m, pinned)));
+	ASSERT(pte_write(pte_get(&F.m->mm[0], 0)));
+	ASSERT(pte_pfn(pte_get(&F.m->mm[1], 0)) != pinned);
+	ASSERT(!F.m->mm[1].has_pinned);
+	ASSERT_EQ(OP(PIN_WRITE, .frame = pinned, .flags = PD_PIN_WRITE, .value = 0x77), PD_OK);
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(F.res.value, 0x77);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_REFUSED);
+	ASSERT_EQ(OP(EXIT, .proc = 0), PD_OK);
+	ASSERT_EQ(pfn_to_page(F.m, pinned)->_refcount, PD_PIN_BIAS);  /* pins outlive */
+	ASSERT_EQ(OP(UNPIN, .frame = pinned, .flags = PD_PIN_WRITE), PD_OK);
+	ASSERT_EQ(block_head(F.m, pinned), NIL);
+	return true;
+}
+
+static bool test_read_pin_unshares_shared_page(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t shared;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 4), PD_OK);
+	shared = pte_pfn(pte_get(&F.m->mm[0], 0));
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);
+	ASSERT_EQ(OP(PIN, .proc = 1, .vpage = 0), PD_OK);  /* read pin: unshare by copy */
+	ASSERT(F.res.frame != shared);
+	ASSERT(PageAnonExclusive(pfn_to_page(F.m, F.res.frame)));
+	ASSERT(!pte_write(pte_get(&F.m->mm[1], 0)));
+	ASSERT_EQ(OP(PIN_WRITE, .frame = F.res.frame, .value = 1), PD_EFAULT);
+	return true;
+}
+
+/* ---- impl_check catches corruption -------------------------------------- */
+
+static unsigned count_check(void)
+{
+	unsigned n;
+
+	pd_ctx_begin_record(&F.cctx);
+	impl_check(F.m, &F.cctx);
+	n = F.cctx.nviol;
+	for (unsigned i = 0; i < n && i < PD_CTX_MAX_VIOLATIONS; i++)
+		if (strcmp(F.cctx.viol[i].what, "check"))
+			return 1000;
+	return n;
+}
+
+static bool test_check_catches_corrupted_state(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t pfn;
+
+	c.frames_log2 = 5;
+	c.max_order = 3;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 2), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 4), PD_OK);
+	ASSERT_EQ(count_check(), 0);
+	pfn = pte_pfn(pte_get(&F.m->mm[0], 0));
+
+	F.m->zone.free_area[3].nr_free++;            /* free-area count */
+	ASSERT(count_check() > 0 && count_check() < 1000);
+	F.m->zone.free_area[3].nr_free--;
+
+	pfn_to_page(F.m, pfn)->_refcount++;           /* refcount equation */
+	ASSERT(count_check() > 0);
+	pfn_to_page(F.m, pfn)->_refcount--;
+
+	F.m->pcp[0].count++;                          /* pcp count */
+	ASSERT(count_check() > 0);
+	F.m->pcp[0].count--;
+
+	*pte_offset(&F.m->mm[0], 0) = pte_wrprotect(*pte_offset(&F.m->mm[0], 0));
+	ClearPageAnonExclusive(pfn_to_page(F.m, pfn));
+	ASSERT_EQ(count_check(), 0);                  /* RO shared-looking: legal */
+	gup_record(F.m, pfn, 1, 0);                   /* a pin on a non-AE page */
+	pfn_to_page(F.m, pfn)->_refcount += PD_PIN_BIAS;
+	ASSERT(count_check() > 0);
+	gup_record(F.m, pfn, -1, 0);
+	pfn_to_page(F.m, pfn)->_refcount -= PD_PIN_BIAS;
+	SetPageAnonExclusive(pfn_to_page(F.m, pfn));
+
+	{   /* two free buddies left unmerged: split [8,16) by hand */
+		uint32_t b = F.m->zone.free_area[3].list.head;
+
+		ASSERT(b != NIL);
+		F.m->zone.locked = true;
+		del_page_from_free_list(F.m, b, 3);
+		add_to_free_list(F.m, b, 2, false, false);
+		add_to_free_list(F.m, b + 4, 2, false, false);
+		F.m->zone.locked = false;
+		ASSERT(count_check() > 0);
+		ASSERT(strstr(F.cctx.viol[0].msg, "not merged") != NULL);
+	}
+	return true;
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static bool test_bytes_per_frame_at_default_config(void)
+{
+	struct pd_config c = {
+		.frames_log2 = 20, .cpus = 2, .max_order = 6, .granules = 16,
+		.accept_order = 2, .unaccepted = 0, .tag_ratio_log2 = 3, .slots = 64,
+		.pcp_batch = 4, .pcp_high = 12, .vpages = 16,
+		.swap_excl = PD_SWAP_EXCL_KEPT, .accept = PD_ACCEPT_FLAG,
+		.tagstore = PD_TAGSTORE_NONE,
+	};
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(sizeof(struct page), 24);
+	ASSERT(impl_memory_bytes(F.m) <= 64ull << 20);
+	return true;
+}
+
+/* ---- runner -------------------------------------------------------------- */
+
+#define TEST(fn) { #fn, fn }
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	TEST(test_buddy_split_then_merge),
+	TEST(test_buddy_of_8_is_10_at_order_1),
+	TEST(test_alloc_order_above_pcp_bypasses_pcp),
+	TEST(test_pcp_refill_batch_and_drain_at_high),
+	TEST(test_pcp_nolock_free_never_drains),
+	TEST(test_alloc_drains_other_cpus_before_failing),
+	TEST(test_accept_flag_hint_split_merge),
+	TEST(test_accept_flag_accepts_only_the_handed_out_units),
+	TEST(test_accept_flag_whole_unit_larger_than_block),
+	TEST(test_accept_list_accepts_last),
+	TEST(test_nolock_flag_finds_accepted_subblock),
+	TEST(test_nolock_under_held_lock_uses_pcp_only),
+	TEST(test_locked_path_under_held_lock_is_a_deadlock),
+	TEST(test_tagstore_strict_skips_pinned_block),
+	TEST(test_tagstore_besteffort_foa_then_reserve),
+	TEST(test_swap_map_stale_entry_replaced),
+	TEST(test_swapout_unmaps_every_mapper_via_rmap),
+	TEST(test_swapin_restores_tags_before_dropping_slot),
+	TEST(test_swapcache_keep_and_drop),
+	TEST(test_cow_copy_then_reuse_by_refcount),
+	TEST(test_get_blocks_reuse_cve_2020_29374),
+	TEST(test_pin_then_fork_copies_for_child),
+	TEST(test_read_pin_unshares_shared_page),
+	TEST(test_check_catches_corrupted_state),
+	TEST(test_bytes_per_frame_at_default_config),
+};
+
+int main(void)
+{
+	unsigned n = sizeof(tests) / sizeof(tests[0]), passed = 0, failed = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool ok;
+
+		cur_test = tests[i].name;
+		memset(&F, 0, sizeof(F));
+		ok = tests[i].fn();
+		if (F.m)
+			pd_impl_ops.destroy(F.m);
+		printf("%s %s\n", ok ? "PASS" : "FAIL", tests[i].name);
+		ok ? passed++ : failed++;
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
