@@ -14,7 +14,7 @@ static void check_help(FILE *out)
 	fprintf(out,
 		"usage: pagediff check [-q] FILE...\n"
 		"\n"
-		"For each FILE (a spec trace, text or bytes) run the pairs oracle vs oracle%s,\n"
+		"For each FILE (a spec trace: always read as text) run the pairs oracle vs oracle%s,\n"
 		"checking every expect line on both models of each pair and comparing the\n"
 		"models after every op.  Prints one line per file:\n"
 		"  PASS FILE (N ops, M model pairs)\n"
@@ -70,7 +70,7 @@ static int check_file(const char *file, bool quiet)
 	pairs[1][0] = pd_model_find("impl");
 	npairs = 2;
 #endif
-	if (tool_load_trace(file, &t, err, sizeof(err))) {
+	if (tool_load_trace(file, FORM_TEXT, &t, err, sizeof(err))) {
 		fflush(stdout);
 		fprintf(stderr, "%s\n", err);
 		printf("ERROR %s: bad input\n", file);

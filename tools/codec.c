@@ -141,7 +141,7 @@ int cmd_fmt(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? EXIT_CLEAN : EXIT_BADINPUT;
-	if (tool_load_trace(a.in, &t, err, sizeof(err))) {
+	if (tool_load_trace(a.in, FORM_DETECT, &t, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_BADINPUT;
 	}

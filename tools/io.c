@@ -120,7 +120,8 @@ int tool_write_file(const char *path, const void *buf, size_t len, char *err, si
 	return 0;
 }
 
-int tool_load_trace(const char *path, struct pd_trace *t, char *err, size_t errlen)
+int tool_load_trace(const char *path, enum tool_form form, struct pd_trace *t,
+		    char *err, size_t errlen)
 {
 	uint8_t *buf;
 	size_t len;
@@ -129,7 +130,9 @@ int tool_load_trace(const char *path, struct pd_trace *t, char *err, size_t errl
 	pd_trace_init(t);
 	if (tool_read_file(path, &buf, &len, err, errlen))
 		return -1;
-	if (pd_looks_like_text(buf, len))
+	if (form == FORM_DETECT)
+		form = pd_looks_like_text(buf, len) ? FORM_TEXT : FORM_BYTES;
+	if (form == FORM_TEXT)
 		rc = pd_trace_parse((const char *)buf, len, path, t, err, errlen);
 	else
 		pd_trace_decode(buf, len, t);

@@ -9,11 +9,14 @@ static void replay_help(FILE *out)
 {
 	fprintf(out,
 		"usage: pagediff replay FILE [--primary NAME] [--reference NAME] [--no-expect]\n"
+		"                      [--text | --bytes]\n"
 		"\n"
-		"Run FILE (text or bytes, detected) on the primary model (record mode: it\n"
-		"chooses placements) and the reference (replay mode: it checks them), comparing\n"
-		"results and the whole observable state after every op.  expect lines of a\n"
-		"text trace are checked against both models unless --no-expect.\n"
+		"Run FILE on the primary model (record mode: it chooses placements) and the\n"
+		"reference (replay mode: it checks them), comparing results and the whole\n"
+		"observable state after every op.  expect lines of a text trace are checked\n"
+		"against both models unless --no-expect.  FILE is read as text if it is UTF-8\n"
+		"text whose first line is a comment, config, expect or op line, else as bytes;\n"
+		"--text or --bytes force a form.  FILE may be '-' (stdin).\n"
 		"\n"
 		"  --primary NAME     default: impl if built, else oracle\n"
 		"  --reference NAME   default: oracle (must be able to replay)\n"
@@ -38,6 +41,7 @@ int cmd_replay(int argc, char **argv)
 	struct pd_run_opts o;
 	struct pd_run_result r;
 	struct pd_trace t;
+	enum tool_form form = FORM_DETECT;
 	const char *file = NULL;
 	char err[512];
 	int rc;
@@ -58,6 +62,10 @@ int cmd_replay(int argc, char **argv)
 				return EXIT_BADINPUT;
 		} else if (!strcmp(argv[i], "--no-expect")) {
 			o.expect = false;
+		} else if (!strcmp(argv[i], "--text")) {
+			form = FORM_TEXT;
+		} else if (!strcmp(argv[i], "--bytes")) {
+			form = FORM_BYTES;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "pagediff replay: unknown option '%s'\n", argv[i]);
 			replay_help(stderr);
@@ -73,7 +81,7 @@ int cmd_replay(int argc, char **argv)
 		replay_help(stderr);
 		return EXIT_BADINPUT;
 	}
-	if (tool_load_trace(file, &t, err, sizeof(err))) {
+	if (tool_load_trace(file, form, &t, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_BADINPUT;
 	}

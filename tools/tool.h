@@ -30,11 +30,15 @@ int tool_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size
  * then rename over the target.  "-" or NULL = stdout.
  */
 int tool_write_file(const char *path, const void *buf, size_t len, char *err, size_t errlen);
+/* How to read a trace file. */
+enum tool_form { FORM_DETECT, FORM_TEXT, FORM_BYTES };
 /*
- * Load a trace from a file in either form (text if pd_looks_like_text()).
- * On error err holds "FILE:LINE:COL: message" (text) or "FILE: message".
+ * Load a trace from a file: FORM_DETECT reads it as text if
+ * pd_looks_like_text(), else as bytes.  On error err holds
+ * "FILE:LINE:COL: message" (text) or "FILE: message".
  */
-int tool_load_trace(const char *path, struct pd_trace *t, char *err, size_t errlen);
+int tool_load_trace(const char *path, enum tool_form form, struct pd_trace *t,
+		    char *err, size_t errlen);
 /* Whether argv[i] is -h or --help. */
 int tool_is_help(const char *arg);
 
