@@ -321,8 +321,6 @@ static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 			break;
 		}
 	}
-	if (!cls && (rn->side[0].cctx.nviol || rn->side[1].cctx.nviol))
-		cls = PD_DIV_CHECK;
 	if (with_result)
 		rn->result_diff = results_differ(rn, code);
 	if (!cls && rn->result_diff)
@@ -331,6 +329,8 @@ static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 		cls = PD_DIV_PLACEMENT;
 	if (!cls && rn->ndiff_total)
 		cls = PD_DIV_STATE;
+	if (!cls && (rn->side[0].cctx.nviol || rn->side[1].cctx.nviol))
+		cls = PD_DIV_CHECK;
 	return cls;
 }
 

@@ -225,14 +225,19 @@ struct pd_run_opts {
 	unsigned    history;     /* earlier ops listed per object (0: 4) */
 };
 
-/* Divergence classes, in the order they are reported for one op. */
+/*
+ * Divergence classes.  When one op shows several, the first in this order
+ * names it (and its signature).  check() comes last: it may be compiled
+ * out (PAGEDIFF_IMPL_CHECK=OFF), and the same bug must get the same
+ * signature in every build.
+ */
 enum pd_div_class {
 	PD_DIV_NONE = 0,
-	PD_DIV_VIOLATION,   /* a model reported pd_violation() */
-	PD_DIV_CHECK,       /* a model's check() reported a broken invariant */
+	PD_DIV_VIOLATION,   /* a model reported pd_violation() during the op */
 	PD_DIV_RESULT,      /* the op's results differ */
 	PD_DIV_PLACEMENT,   /* the reference left placements unconsumed */
 	PD_DIV_STATE,       /* observable state differs */
+	PD_DIV_CHECK,       /* a model's check() reported a broken invariant */
 };
 
 struct pd_run_result {
