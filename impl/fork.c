@@ -10,11 +10,9 @@
 void impl_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *mm = &m->mm[call->proc];
 
-	(void)ctx;
-	(void)res;
 	VM_BUG_ON(mm->alive);
 	memset(mm, 0, sizeof(*mm));
 	mm->alive = true;
@@ -35,8 +33,7 @@ void exit_mmap(struct impl *m, unsigned proc)
 void impl_op_exit(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	(void)ctx;
-	(void)res;
+	impl_enter(model, ctx, call, res);
 	exit_mmap(model, call->proc);
 }
 
@@ -71,10 +68,9 @@ static int fork_copy_page(struct impl *m, unsigned child, unsigned v, uint32_t s
 void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *parent = &m->mm[call->proc], *child = &m->mm[call->child];
 
-	(void)ctx;
 	VM_BUG_ON(child->alive);
 	memset(child, 0, sizeof(*child));
 	child->alive = true;

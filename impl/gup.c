@@ -63,12 +63,11 @@ static bool gup_vpage_ok(struct impl *m, const struct pd_call *call)
 void impl_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		 struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	unsigned flags = (call->flags & PD_PIN_WRITE) ? FAULT_FLAG_WRITE : FAULT_FLAG_UNSHARE;
 	uint32_t pfn;
 	int ret;
 
-	(void)ctx;
 	if (!gup_vpage_ok(m, call)) {
 		res->status = PD_EFAULT;
 		return;
@@ -88,10 +87,8 @@ void impl_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
-	(void)res;
 	gup_record(m, call->frame, -1, 0);
 	gup_put(m, call->frame, PD_PIN_BIAS);
 }
@@ -99,9 +96,8 @@ void impl_op_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_pin_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		      struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
 	res->value = pfn_to_page(m, call->frame)->content;
 }
 
@@ -109,10 +105,9 @@ void impl_op_pin_read(void *model, struct pd_ctx *ctx, const struct pd_call *cal
 void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		       struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct page *page = pfn_to_page(m, call->frame);
 
-	(void)ctx;
 	if (!(call->flags & PD_PIN_WRITE)) {
 		res->status = PD_EFAULT;
 		return;
@@ -125,11 +120,10 @@ void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 void impl_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		 struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	uint32_t pfn;
 	int ret;
 
-	(void)ctx;
 	if (!gup_vpage_ok(m, call) || pte_none(pte_get(&m->mm[call->proc], call->vpage))) {
 		res->status = PD_EFAULT;
 		return;
@@ -147,10 +141,8 @@ void impl_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_put(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		 struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
-	(void)res;
 	gup_record(m, call->frame, 0, -1);
 	gup_put(m, call->frame, 1);
 }
@@ -158,8 +150,7 @@ void impl_op_put(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_ref_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		      struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
 	res->value = pfn_to_page(m, call->frame)->content;
 }

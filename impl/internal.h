@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <pagediff/pagediff.h>
 
@@ -315,10 +316,42 @@ static inline bool page_tags_capable(struct impl *m, uint32_t pfn)
 	return m->cfg.tagstore == PD_TAGSTORE_NONE || PageTagReserved(pfn_to_page(m, pfn));
 }
 
-static inline void impl_set_ok(struct pd_result *res)
+/*
+ * Record a BLOCK placement with one 8-byte store: the engine copies the
+ * struct with one 8-byte load, and a load spanning several narrower
+ * stores cannot be store-forwarded (a stall of ~10 cycles per alloc).
+ */
+static inline void record_block_placement(struct pd_ctx *ctx, uint32_t pfn, unsigned order)
 {
+	struct pd_placement p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(sizeof(p) == 8 && offsetof(struct pd_placement, where) == 4,
+		       "struct pd_placement layout");
+	uint64_t word = PD_PLACE_BLOCK | (uint64_t)order << 8 | (uint64_t)pfn << 32;
+
+	memcpy(&p, &word, sizeof(p));
+#else
+	memset(&p, 0, sizeof(p));
+	p.kind = PD_PLACE_BLOCK;
+	p.order = (uint8_t)order;
+	p.where = pfn;
+#endif
+	pd_record_placement(ctx, &p);
+}
+
+/* Every op starts here: the call's context and CPU, a clean result. */
+static inline struct impl *impl_enter(void *model, struct pd_ctx *ctx,
+				      const struct pd_call *call, struct pd_result *res)
+{
+	struct impl *m = model;
+
+	m->ctx = ctx;
+	m->cpu = call->cpu < m->cfg.cpus ? call->cpu : 0;
 	res->status = PD_OK;
+	res->order = 0;
 	res->frame = PD_NO_FRAME;
+	res->value = 0;
+	return m;
 }
 
 /* ==== buddy.c ==== */
@@ -331,10 +364,55 @@ void buddy_boot(struct impl *m);
 
 /* ==== pcp.c ==== */
 uint32_t rmqueue_pcplist(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af);
-void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order, bool nolock);
+void free_pcppages_bulk(struct impl *m, struct per_cpu_pages *pcp);
 void __drain_pages(struct impl *m, unsigned cpu);
 void __drain_all_pages(struct impl *m);
 void drain_local_pages(struct impl *m, unsigned cpu);
+
+/* pcp.c fast paths, inline so that an order-0 alloc+free pair stays in one function each */
+static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
+		    unsigned order, bool unaccepted, bool to_tail)
+{
+	struct page *page = pfn_to_page(m, pfn);
+
+	page->flags = 0;
+	__SetPagePcp(page);
+	set_page_order(page, order);
+	if (unaccepted)
+		__SetPageUnaccepted(page);
+	if (to_tail)
+		plist_add_tail(m, &pcp->lists[order], pfn);
+	else
+		plist_add_head(m, &pcp->lists[order], pfn);
+	pcp->count++;
+	pcp->frames += 1u << order;
+}
+
+/* Unlink a block; the unaccepted hint stays on the head for the caller. */
+static inline void pcp_del(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
+		    unsigned order)
+{
+	plist_del(m, &pcp->lists[order], pfn);
+	__ClearPagePcp(pfn_to_page(m, pfn));
+	pcp->count--;
+	pcp->frames -= 1u << order;
+}
+
+/*
+ * Free a block of order <= 3 to the CPU's list (hot end).  A locked free
+ * reaching pcp_high drains a batch; a nolock free never does (L5).
+ * Fast path: a list insert and two counter updates, one branch.
+ */
+static inline void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order,
+		     bool nolock)
+{
+	struct per_cpu_pages *pcp = &m->pcp[cpu];
+
+	pcp_add(m, pcp, pfn, order, false, false);
+	if (!nolock && pcp->count >= m->cfg.pcp_high) {
+		free_pcppages_bulk(m, pcp);
+	}
+}
 
 /* ==== page_alloc.c ==== */
 void zone_lock(struct impl *m, const char *who);
@@ -351,7 +429,13 @@ pd_op_fn impl_op_alloc, impl_op_free, impl_op_drain, impl_op_zone_lock, impl_op_
 /* ==== nolock.c ==== */
 uint32_t alloc_pages_nolock(struct impl *m, unsigned cpu, unsigned order);
 void free_pages_nolock(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order);
-void free_deferred_pages(struct impl *m);
+void __free_deferred_pages(struct impl *m);
+/* L5: deferred blocks go first on every locked free; usually none. */
+static inline void free_deferred_pages(struct impl *m)
+{
+	if (__builtin_expect(!plist_empty(&m->zone.deferred), 0))
+		__free_deferred_pages(m);
+}
 
 /* ==== accept.c ==== */
 void accept_boot(struct impl *m);

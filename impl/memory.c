@@ -291,12 +291,10 @@ static unsigned range_end(const struct impl *m, const struct pd_call *call)
 void impl_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *mm = &m->mm[call->proc];
 	unsigned end = range_end(m, call);
 
-	(void)ctx;
-	(void)res;
 	zap_pte_range(m, call->proc, call->vpage, end);
 	for (unsigned v = call->vpage; v < end; v++) {
 		mm->vma_mapped[v / 64] |= 1ull << (v % 64);
@@ -308,10 +306,8 @@ void impl_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_munmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		    struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
-	(void)res;
 	zap_pte_range(m, call->proc, call->vpage, range_end(m, call));
 }
 
@@ -319,11 +315,10 @@ void impl_op_munmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	uint32_t pfn;
 	int ret;
 
-	(void)ctx;
 	if (!vpage_mapped(m, call->proc, call->vpage)) {
 		res->status = PD_EFAULT;
 		return;
@@ -344,12 +339,11 @@ void impl_op_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct page *page;
 	uint32_t pfn;
 	int ret;
 
-	(void)ctx;
 	if (!vpage_mapped(m, call->proc, call->vpage)) {
 		res->status = PD_EFAULT;
 		return;
@@ -373,11 +367,10 @@ void impl_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_settag(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		    struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	uint32_t pfn;
 	int ret;
 
-	(void)ctx;
 	if (!vpage_mapped(m, call->proc, call->vpage) ||
 	    !vma_mte(&m->mm[call->proc], call->vpage)) {
 		res->status = PD_EFAULT;

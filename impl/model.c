@@ -120,34 +120,6 @@ size_t impl_memory_bytes(const void *model)
 	return bytes;
 }
 
-/* ---- op entry: every op runs with the call's context and CPU ---- */
-
-static void impl_enter(struct impl *m, struct pd_ctx *ctx, const struct pd_call *call,
-		       struct pd_result *res)
-{
-	m->ctx = ctx;
-	m->cpu = call->cpu < m->cfg.cpus ? call->cpu : 0;
-	memset(res, 0, sizeof(*res));
-	res->status = PD_OK;
-	res->frame = PD_NO_FRAME;
-}
-
-#define IMPL_OP(name)                                                          \
-	static void impl_entry_##name(void *model, struct pd_ctx *ctx,          \
-				      const struct pd_call *call,               \
-				      struct pd_result *res)                    \
-	{                                                                      \
-		impl_enter(model, ctx, call, res);                              \
-		impl_op_##name(model, ctx, call, res);                          \
-	}
-
-IMPL_OP(alloc) IMPL_OP(free) IMPL_OP(drain) IMPL_OP(zone_lock) IMPL_OP(zone_unlock)
-IMPL_OP(spawn) IMPL_OP(mmap) IMPL_OP(munmap) IMPL_OP(exit) IMPL_OP(fork)
-IMPL_OP(read) IMPL_OP(write) IMPL_OP(settag) IMPL_OP(swapout) IMPL_OP(swapcache_drop)
-IMPL_OP(pin) IMPL_OP(unpin) IMPL_OP(pin_read) IMPL_OP(pin_write)
-IMPL_OP(get) IMPL_OP(put) IMPL_OP(ref_read)
-IMPL_OP(tagstore_pin) IMPL_OP(tagstore_unpin)
-
 /* ---- observable state ---- */
 
 /*
@@ -302,30 +274,30 @@ const struct pd_model_ops pd_impl_ops = {
 	.caps = 0,
 	.create = impl_create,
 	.destroy = impl_destroy,
-	.alloc = impl_entry_alloc,
-	.free = impl_entry_free,
-	.drain = impl_entry_drain,
-	.zone_lock = impl_entry_zone_lock,
-	.zone_unlock = impl_entry_zone_unlock,
-	.spawn = impl_entry_spawn,
-	.mmap = impl_entry_mmap,
-	.munmap = impl_entry_munmap,
-	.exit = impl_entry_exit,
-	.fork = impl_entry_fork,
-	.read = impl_entry_read,
-	.write = impl_entry_write,
-	.settag = impl_entry_settag,
-	.swapout = impl_entry_swapout,
-	.swapcache_drop = impl_entry_swapcache_drop,
-	.pin = impl_entry_pin,
-	.unpin = impl_entry_unpin,
-	.pin_read = impl_entry_pin_read,
-	.pin_write = impl_entry_pin_write,
-	.get = impl_entry_get,
-	.put = impl_entry_put,
-	.ref_read = impl_entry_ref_read,
-	.tagstore_pin = impl_entry_tagstore_pin,
-	.tagstore_unpin = impl_entry_tagstore_unpin,
+	.alloc = impl_op_alloc,
+	.free = impl_op_free,
+	.drain = impl_op_drain,
+	.zone_lock = impl_op_zone_lock,
+	.zone_unlock = impl_op_zone_unlock,
+	.spawn = impl_op_spawn,
+	.mmap = impl_op_mmap,
+	.munmap = impl_op_munmap,
+	.exit = impl_op_exit,
+	.fork = impl_op_fork,
+	.read = impl_op_read,
+	.write = impl_op_write,
+	.settag = impl_op_settag,
+	.swapout = impl_op_swapout,
+	.swapcache_drop = impl_op_swapcache_drop,
+	.pin = impl_op_pin,
+	.unpin = impl_op_unpin,
+	.pin_read = impl_op_pin_read,
+	.pin_write = impl_op_pin_write,
+	.get = impl_op_get,
+	.put = impl_op_put,
+	.ref_read = impl_op_ref_read,
+	.tagstore_pin = impl_op_tagstore_pin,
+	.tagstore_unpin = impl_op_tagstore_unpin,
 	.frame_state = impl_frame_state,
 	.pte_state = impl_pte_state,
 	.proc_state = impl_proc_state,

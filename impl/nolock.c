@@ -65,10 +65,8 @@ void free_pages_nolock(struct impl *m, unsigned cpu, uint32_t pfn, unsigned orde
 }
 
 /* Free every deferred block into the buddy; called before a locked free. */
-void free_deferred_pages(struct impl *m)
+void __free_deferred_pages(struct impl *m)
 {
-	if (plist_empty(&m->zone.deferred))
-		return;
 	zone_lock(m, "free_deferred_pages");
 	while (!plist_empty(&m->zone.deferred)) {
 		uint32_t pfn = m->zone.deferred.head;

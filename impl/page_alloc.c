@@ -46,16 +46,12 @@ void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t a
 {
 	struct page *page = pfn_to_page(m, pfn);
 	bool unaccepted = PageUnaccepted(page);
-	struct pd_placement place = { .kind = PD_PLACE_BLOCK, .order = (uint8_t)order,
-				      .where = pfn };
 
-	page->flags = 0;
-	SetPageHead(page);
-	set_page_order(page, order);
+	page->flags = PG_HEAD_ORDER(order);
 	page->_refcount = 1;
 	page->lru.next = page->lru.prev = 0;
 	page->content = 0;
-	if (unaccepted && !(af & ALLOC_NOLOCK))
+	if (__builtin_expect(unaccepted, 0) && !(af & ALLOC_NOLOCK))
 		accept_page(m, pfn, order);
 	VM_BUG_ON(!range_accepted(m, pfn, order));
 	if (af & ALLOC_ZERO)
@@ -63,7 +59,7 @@ void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t a
 	if (af & ALLOC_TAGGED)
 		tag_prep_new_page(m, pfn, order);
 	m->zone.free_frames -= 1u << order;
-	pd_record_placement(m->ctx, &place);
+	record_block_placement(m->ctx, pfn, order);
 }
 
 /*
@@ -75,8 +71,18 @@ uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags
 {
 	uint32_t pfn = NIL;
 
-	if (order <= PD_PCP_MAX_ORDER)
+	if (order <= PD_PCP_MAX_ORDER) {
+		struct per_cpu_pages *pcp = &m->pcp[cpu];
+		uint32_t head = pcp->lists[order].head;
+
+		/* fast path: an unconstrained allocation off a non-empty list */
+		if (__builtin_expect(head != NIL && !(af & (ALLOC_NOLOCK | ALLOC_TAG_STRICT)), 1)) {
+			pcp_del(m, pcp, head, order);
+			prep_new_page(m, head, order, af);
+			return head;
+		}
 		pfn = rmqueue_pcplist(m, cpu, order, af);
+	}
 	if (pfn == NIL) {
 		zone_lock(m, "rmqueue");
 		pfn = __rmqueue(m, order, af);
@@ -158,10 +164,9 @@ void put_page(struct impl *m, uint32_t pfn)
 void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	uint32_t pfn;
 
-	(void)ctx;
 	if (call->flags & PD_ALLOC_NOLOCK) {
 		if ((call->flags & PD_ALLOC_TAGGED) || call->order > PD_NOLOCK_MAX_ORDER ||
 		    call->order > m->max_order) {
@@ -193,11 +198,9 @@ void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct page *page = pfn_to_page(m, call->frame);
 
-	(void)ctx;
-	(void)res;
 	VM_BUG_ON(!PageHead(page) || page_order(page) != call->order);
 	VM_BUG_ON(PageAnon(page));
 	page->_refcount = 0;
@@ -210,18 +213,15 @@ void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void impl_op_drain(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
-	(void)ctx;
-	(void)res;
-	drain_local_pages(model, call->cpu);
+	impl_enter(model, ctx, call, res);
+	drain_local_pages(model, ((struct impl *)model)->cpu);
 }
 
 void impl_op_zone_lock(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		       struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
-	(void)res;
 	m->zone.irq_holds_lock = true;
 	m->zone.irq_cpu = call->cpu;
 }
@@ -229,10 +229,7 @@ void impl_op_zone_lock(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 void impl_op_zone_unlock(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			 struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
-	(void)call;
-	(void)res;
 	m->zone.irq_holds_lock = false;
 }

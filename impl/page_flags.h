@@ -140,6 +140,9 @@ PAGETYPE(Buddy, PGTY_buddy)
 PAGETYPE(Pcp, PGTY_pcp)
 PAGETYPE(Unaccepted, PGTY_unaccepted)
 
+/* The flag word of a freshly allocated head (prep_new_page). */
+#define PG_HEAD_ORDER(order) ((1u << PG_head) | ((uint32_t)(order) << PG_ORDER_SHIFT))
+
 static inline unsigned page_order(const struct page *p)
 {
 	return (p->flags & PG_ORDER_MASK) >> PG_ORDER_SHIFT;

@@ -12,34 +12,6 @@
  */
 #include "internal.h"
 
-static void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
-		    unsigned order, bool unaccepted, bool to_tail)
-{
-	struct page *page = pfn_to_page(m, pfn);
-
-	page->flags = 0;
-	__SetPagePcp(page);
-	set_page_order(page, order);
-	if (unaccepted)
-		__SetPageUnaccepted(page);
-	if (to_tail)
-		plist_add_tail(m, &pcp->lists[order], pfn);
-	else
-		plist_add_head(m, &pcp->lists[order], pfn);
-	pcp->count++;
-	pcp->frames += 1u << order;
-}
-
-/* Unlink a block; the unaccepted hint stays on the head for the caller. */
-static void pcp_del(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
-		    unsigned order)
-{
-	plist_del(m, &pcp->lists[order], pfn);
-	__ClearPagePcp(pfn_to_page(m, pfn));
-	pcp->count--;
-	pcp->frames -= 1u << order;
-}
-
 /* Refill: pull up to `count` blocks of `order` from the buddy, one lock hold. */
 static unsigned rmqueue_bulk(struct impl *m, struct per_cpu_pages *pcp,
 			     unsigned order, unsigned count)
@@ -110,21 +82,12 @@ static void __free_pcppages_bulk(struct impl *m, struct per_cpu_pages *pcp,
 	}
 }
 
-/*
- * Free a block of order <= 3 to the CPU's list (hot end).  A locked free
- * reaching pcp_high drains a batch; a nolock free never does (L5).
- */
-void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order,
-		     bool nolock)
+/* The drain half of free_unref_page(): a batch back to the buddy. */
+void free_pcppages_bulk(struct impl *m, struct per_cpu_pages *pcp)
 {
-	struct per_cpu_pages *pcp = &m->pcp[cpu];
-
-	pcp_add(m, pcp, pfn, order, false, false);
-	if (!nolock && pcp->count >= m->cfg.pcp_high) {
-		zone_lock(m, "free_pcppages_bulk");
-		__free_pcppages_bulk(m, pcp, m->cfg.pcp_batch);
-		zone_unlock(m);
-	}
+	zone_lock(m, "free_pcppages_bulk");
+	__free_pcppages_bulk(m, pcp, m->cfg.pcp_batch);
+	zone_unlock(m);
 }
 
 void __drain_pages(struct impl *m, unsigned cpu)

@@ -233,7 +233,7 @@ const uint8_t *mte_saved_tags(struct impl *m, uint32_t slot)
 void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		     struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *mm = &m->mm[call->proc];
 	unsigned v = call->vpage;
 	struct page *page;
@@ -241,7 +241,6 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 	pte_t pte;
 	bool excl, sc;
 
-	(void)ctx;
 	if (!mm->alive || v >= m->cfg.vpages || !vma_mapped(mm, v)) {
 		res->status = PD_EFAULT;
 		return;
@@ -297,10 +296,9 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 void impl_op_swapcache_drop(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			    struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 	uint32_t pfn;
 
-	(void)ctx;
 	if (call->slot >= m->si.nr_slots) {
 		res->status = PD_EINVAL;
 		return;

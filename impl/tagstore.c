@@ -106,9 +106,8 @@ bool mte_needs_foa(struct impl *m, uint32_t pfn, bool mte)
 void impl_op_tagstore_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			  struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
 	if (call->block >= m->nr_tag_blocks) {
 		res->status = PD_EINVAL;
 		return;
@@ -119,9 +118,8 @@ void impl_op_tagstore_pin(void *model, struct pd_ctx *ctx, const struct pd_call 
 void impl_op_tagstore_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			    struct pd_result *res)
 {
-	struct impl *m = model;
+	struct impl *m = impl_enter(model, ctx, call, res);
 
-	(void)ctx;
 	if (call->block >= m->nr_tag_blocks || m->tag_blocks[call->block].pins == 0) {
 		res->status = PD_EINVAL;
 		return;
