@@ -173,7 +173,7 @@ void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			res->status = PD_EINVAL;
 			return;
 		}
-		pfn = alloc_pages_nolock(m, call->cpu, call->order);
+		pfn = alloc_pages_nolock(m, m->cpu, call->order);
 	} else {
 		alloc_flags_t af = 0;
 
@@ -185,7 +185,7 @@ void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			af |= ALLOC_ZERO;
 		if (call->flags & PD_ALLOC_TAGGED)
 			af |= tagged_alloc_flags(m);
-		pfn = __alloc_pages(m, call->cpu, call->order, af);
+		pfn = __alloc_pages(m, m->cpu, call->order, af);
 	}
 	if (pfn == NIL) {
 		res->status = PD_ENOMEM;
@@ -205,9 +205,9 @@ void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	VM_BUG_ON(PageAnon(page));
 	page->_refcount = 0;
 	if (call->flags & PD_FREE_NOLOCK)
-		free_pages_nolock(m, call->cpu, call->frame, call->order);
+		free_pages_nolock(m, m->cpu, call->frame, call->order);
 	else
-		free_pages_locked(m, call->cpu, call->frame, call->order);
+		free_pages_locked(m, m->cpu, call->frame, call->order);
 }
 
 void impl_op_drain(void *model, struct pd_ctx *ctx, const struct pd_call *call,
@@ -223,7 +223,7 @@ void impl_op_zone_lock(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 	struct impl *m = impl_enter(model, ctx, call, res);
 
 	m->zone.irq_holds_lock = true;
-	m->zone.irq_cpu = call->cpu;
+	m->zone.irq_cpu = m->cpu;
 }
 
 void impl_op_zone_unlock(void *model, struct pd_ctx *ctx, const struct pd_call *call,
