@@ -13,7 +13,10 @@ void impl_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *mm = &m->mm[call->proc];
 
-	VM_BUG_ON(mm->alive);
+	if (call->proc >= PD_MAX_PROCS || mm->alive) {
+		res->status = PD_EINVAL;
+		return;
+	}
 	memset(mm, 0, sizeof(*mm));
 	mm->alive = true;
 	m->live_procs++;
@@ -33,8 +36,13 @@ void exit_mmap(struct impl *m, unsigned proc)
 void impl_op_exit(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
-	impl_enter(model, ctx, call, res);
-	exit_mmap(model, call->proc);
+	struct impl *m = impl_enter(model, ctx, call, res);
+
+	if (call->proc >= PD_MAX_PROCS || !m->mm[call->proc].alive) {
+		res->status = PD_EINVAL;
+		return;
+	}
+	exit_mmap(m, call->proc);
 }
 
 /*
@@ -71,7 +79,11 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *parent = &m->mm[call->proc], *child = &m->mm[call->child];
 
-	VM_BUG_ON(child->alive);
+	if (call->proc >= PD_MAX_PROCS || call->child >= PD_MAX_PROCS || !parent->alive ||
+	    child->alive) {
+		res->status = PD_EINVAL;
+		return;
+	}
 	memset(child, 0, sizeof(*child));
 	child->alive = true;
 	m->live_procs++;

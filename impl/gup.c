@@ -52,11 +52,11 @@ static void gup_put(struct impl *m, uint32_t pfn, uint32_t nr)
 		free_pages_locked(m, m->cpu, pfn, page_order(page));
 }
 
-static bool gup_vpage_ok(struct impl *m, const struct pd_call *call)
+/* Does the handle's frame head a page holding at least `refs` references? */
+static bool held_page(struct impl *m, uint32_t pfn, uint32_t refs)
 {
-	struct mm *mm = &m->mm[call->proc];
-
-	return mm->alive && call->vpage < m->cfg.vpages && vma_mapped(mm, call->vpage);
+	return pfn < m->nr_frames && PageHead(pfn_to_page(m, pfn)) &&
+	       pfn_to_page(m, pfn)->_refcount >= refs;
 }
 
 /* G1-G3: fault so that the page is AE (and writable for a write pin). */
@@ -68,10 +68,9 @@ void impl_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	uint32_t pfn;
 	int ret;
 
-	if (!gup_vpage_ok(m, call)) {
-		res->status = PD_EFAULT;
+	res->status = (uint8_t)access_check(m->mm, m->cfg.vpages, call);
+	if (res->status != PD_OK)
 		return;
-	}
 	ret = handle_mm_fault(m, call->proc, call->vpage, flags, &pfn);
 	if (ret != PD_OK) {
 		res->status = (uint8_t)ret;
@@ -89,6 +88,11 @@ void impl_op_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
 
+	if (!held_page(m, call->frame, PD_PIN_BIAS)) {
+		res->status = PD_EINVAL;
+		return;
+	}
+
 	gup_record(m, call->frame, -1, 0);
 	gup_put(m, call->frame, PD_PIN_BIAS);
 }
@@ -97,6 +101,11 @@ void impl_op_pin_read(void *model, struct pd_ctx *ctx, const struct pd_call *cal
 		      struct pd_result *res)
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
+
+	if (!held_page(m, call->frame, PD_PIN_BIAS)) {
+		res->status = PD_EINVAL;
+		return;
+	}
 
 	res->value = pfn_to_page(m, call->frame)->content;
 }
@@ -107,6 +116,11 @@ void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
 	struct page *page = pfn_to_page(m, call->frame);
+
+	if (!held_page(m, call->frame, PD_PIN_BIAS)) {
+		res->status = PD_EINVAL;
+		return;
+	}
 
 	if (!(call->flags & PD_PIN_WRITE)) {
 		res->status = PD_EFAULT;
@@ -124,10 +138,11 @@ void impl_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	uint32_t pfn;
 	int ret;
 
-	if (!gup_vpage_ok(m, call) || pte_none(pte_get(&m->mm[call->proc], call->vpage))) {
+	res->status = (uint8_t)access_check(m->mm, m->cfg.vpages, call);
+	if (res->status == PD_OK && pte_none(pte_get(&m->mm[call->proc], call->vpage)))
 		res->status = PD_EFAULT;
+	if (res->status != PD_OK)
 		return;
-	}
 	ret = handle_mm_fault(m, call->proc, call->vpage, 0, &pfn);
 	if (ret != PD_OK) {
 		res->status = (uint8_t)ret;
@@ -143,6 +158,11 @@ void impl_op_put(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
 
+	if (!held_page(m, call->frame, 1)) {
+		res->status = PD_EINVAL;
+		return;
+	}
+
 	gup_record(m, call->frame, 0, -1);
 	gup_put(m, call->frame, 1);
 }
@@ -151,6 +171,11 @@ void impl_op_ref_read(void *model, struct pd_ctx *ctx, const struct pd_call *cal
 		      struct pd_result *res)
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
+
+	if (!held_page(m, call->frame, 1)) {
+		res->status = PD_EINVAL;
+		return;
+	}
 
 	res->value = pfn_to_page(m, call->frame)->content;
 }

@@ -296,6 +296,21 @@ static inline bool vma_mte(const struct mm *mm, unsigned v)
 	return (mm->vma_mte[v / 64] >> (v % 64)) & 1;
 }
 
+/*
+ * Where an access to proc/vpage stands: PD_EINVAL for a process or vpage
+ * that does not exist (the engine never sends one; the oracle says the
+ * same), PD_EFAULT outside any mapping (V2), else PD_OK.
+ */
+static inline int access_check(const struct mm *mms, unsigned nr_vpages,
+			       const struct pd_call *call)
+{
+	const struct mm *mm = &mms[call->proc];
+
+	if (call->proc >= PD_MAX_PROCS || !mm->alive || call->vpage >= nr_vpages)
+		return PD_EINVAL;
+	return vma_mapped(mm, call->vpage) ? PD_OK : PD_EFAULT;
+}
+
 /* Lookup without allocating: NULL if the page table is not there. */
 static inline pte_t *pte_offset(struct mm *mm, unsigned v)
 {

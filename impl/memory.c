@@ -275,11 +275,6 @@ int handle_mm_fault(struct impl *m, unsigned proc, unsigned v, unsigned flags,
 
 /* ---- ops ---- */
 
-static bool vpage_mapped(struct impl *m, unsigned proc, unsigned v)
-{
-	return m->mm[proc].alive && v < m->cfg.vpages && vma_mapped(&m->mm[proc], v);
-}
-
 static unsigned range_end(const struct impl *m, const struct pd_call *call)
 {
 	unsigned end = (unsigned)call->vpage + call->npages;
@@ -295,6 +290,10 @@ void impl_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	struct mm *mm = &m->mm[call->proc];
 	unsigned end = range_end(m, call);
 
+	if (call->proc >= PD_MAX_PROCS || !mm->alive) {
+		res->status = PD_EINVAL;
+		return;
+	}
 	zap_pte_range(m, call->proc, call->vpage, end);
 	for (unsigned v = call->vpage; v < end; v++) {
 		mm->vma_mapped[v / 64] |= 1ull << (v % 64);
@@ -308,6 +307,10 @@ void impl_op_munmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
 
+	if (call->proc >= PD_MAX_PROCS || !m->mm[call->proc].alive) {
+		res->status = PD_EINVAL;
+		return;
+	}
 	zap_pte_range(m, call->proc, call->vpage, range_end(m, call));
 }
 
@@ -319,10 +322,9 @@ void impl_op_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	uint32_t pfn;
 	int ret;
 
-	if (!vpage_mapped(m, call->proc, call->vpage)) {
-		res->status = PD_EFAULT;
+	res->status = (uint8_t)access_check(m->mm, m->cfg.vpages, call);
+	if (res->status != PD_OK)
 		return;
-	}
 	if (pte_none(pte_get(&m->mm[call->proc], call->vpage))) {
 		res->value = 0;
 		return;
@@ -344,8 +346,12 @@ void impl_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	uint32_t pfn;
 	int ret;
 
-	if (!vpage_mapped(m, call->proc, call->vpage)) {
-		res->status = PD_EFAULT;
+	ret = access_check(m->mm, m->cfg.vpages, call);
+	if (ret == PD_OK && vma_mte(&m->mm[call->proc], call->vpage) &&
+	    call->granule >= m->cfg.granules)
+		ret = PD_EINVAL;
+	if (ret != PD_OK) {
+		res->status = (uint8_t)ret;
 		return;
 	}
 	ret = handle_mm_fault(m, call->proc, call->vpage, FAULT_FLAG_WRITE, &pfn);
@@ -371,9 +377,13 @@ void impl_op_settag(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	uint32_t pfn;
 	int ret;
 
-	if (!vpage_mapped(m, call->proc, call->vpage) ||
-	    !vma_mte(&m->mm[call->proc], call->vpage)) {
-		res->status = PD_EFAULT;
+	ret = access_check(m->mm, m->cfg.vpages, call);
+	if (ret == PD_OK && !vma_mte(&m->mm[call->proc], call->vpage))
+		ret = PD_EFAULT;
+	if (ret != PD_EINVAL && call->granule >= m->cfg.granules)
+		ret = PD_EINVAL;
+	if (ret != PD_OK) {
+		res->status = (uint8_t)ret;
 		return;
 	}
 	ret = handle_mm_fault(m, call->proc, call->vpage, FAULT_FLAG_WRITE, &pfn);

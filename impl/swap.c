@@ -241,10 +241,9 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 	pte_t pte;
 	bool excl, sc;
 
-	if (!mm->alive || v >= m->cfg.vpages || !vma_mapped(mm, v)) {
-		res->status = PD_EFAULT;
+	res->status = (uint8_t)access_check(m->mm, m->cfg.vpages, call);
+	if (res->status != PD_OK)
 		return;
-	}
 	pte = pte_get(mm, v);
 	if (!pte_present(pte)) {
 		res->status = PD_REFUSED;
