@@ -42,7 +42,8 @@ void zone_unlock(struct impl *m)
  * flags, rc 1, acceptance (accept=flag: after taking it off the list,
  * seed 001), zeroing, tag storage; then record the placement.
  */
-void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af)
+static inline __attribute__((always_inline)) void
+__prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	bool unaccepted = PageUnaccepted(page);
@@ -62,12 +63,18 @@ void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t a
 	record_block_placement(m->ctx, pfn, order);
 }
 
+void prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af)
+{
+	__prep_new_page(m, pfn, order, af);
+}
+
 /*
  * Allocate a block of `order`: the CPU's pcp list, then the buddy; before
  * failing, drain every CPU and retry (B6); under accept=list accept one
  * unaccepted MAX_ORDER block at a time and retry (A4).
  */
-uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af)
+static inline __attribute__((always_inline)) uint32_t
+alloc_pages_inline(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af)
 {
 	uint32_t pfn = NIL;
 
@@ -78,7 +85,7 @@ uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags
 		/* fast path: an unconstrained allocation off a non-empty list */
 		if (__builtin_expect(head != NIL && !(af & (ALLOC_NOLOCK | ALLOC_TAG_STRICT)), 1)) {
 			pcp_del(m, pcp, head, order);
-			prep_new_page(m, head, order, af);
+			__prep_new_page(m, head, order, af);
 			return head;
 		}
 		pfn = rmqueue_pcplist(m, cpu, order, af);
@@ -98,6 +105,11 @@ uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags
 	}
 	prep_new_page(m, pfn, order, af);
 	return pfn;
+}
+
+uint32_t __alloc_pages(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af)
+{
+	return alloc_pages_inline(m, cpu, order, af);
 }
 
 static alloc_flags_t tagged_alloc_flags(const struct impl *m)
@@ -185,7 +197,7 @@ void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			af |= ALLOC_ZERO;
 		if (call->flags & PD_ALLOC_TAGGED)
 			af |= tagged_alloc_flags(m);
-		pfn = __alloc_pages(m, m->cpu, call->order, af);
+		pfn = alloc_pages_inline(m, m->cpu, call->order, af);
 	}
 	if (pfn == NIL) {
 		res->status = PD_ENOMEM;
