@@ -808,6 +808,152 @@ static bool test_read_pin_unshares_shared_page(void)
 	return true;
 }
 
+static bool test_strict_refused_candidate_goes_to_the_tail(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t pfn;
+
+	c.tagstore = PD_TAGSTORE_STRICT;
+	c.frames_log2 = 6;
+	c.max_order = 4;          /* four order-4 blocks at 0, 16, 32, 48 */
+	c.tag_ratio_log2 = 4;     /* one tag block per order-4 block */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 0), PD_OK);
+	F.m->zone.locked = true;
+	pfn = __rmqueue(F.m, 4, ALLOC_TAGGED | ALLOC_TAG_STRICT);
+	F.m->zone.locked = false;
+	/* block 0 was the first candidate: refused, back at the tail (RFC v2) */
+	ASSERT_EQ(pfn, 16);
+	ASSERT_EQ(F.m->zone.free_area[4].list.tail, 0);
+	prep_new_page(F.m, pfn, 4, ALLOC_TAGGED | ALLOC_TAG_STRICT);
+	ASSERT_EQ(F.m->tag_blocks[1].reservations, 1);
+	ASSERT_EQ(check_failures(), 0);
+	return true;
+}
+
+static bool test_trylock_free_leaves_deferred_blocks(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t a, b, small;
+	struct pd_frame_state fs;
+
+	c.frames_log2 = 6;
+	c.max_order = 4;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
+	a = F.res.frame;
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
+	b = F.res.frame;
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	small = F.res.frame;
+	ASSERT_EQ(OP(ZONE_LOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .frame = a, .order = 4, .flags = PD_FREE_NOLOCK), PD_OK);
+	pd_impl_ops.frame_state(F.m, a, &fs);
+	ASSERT_EQ(fs.kind, PD_FRAME_DEFERRED);
+	ASSERT_EQ(fs.order, 4);
+	pd_impl_ops.frame_state(F.m, a + 5, &fs);
+	ASSERT_EQ(fs.kind, PD_FRAME_TAIL);
+	ASSERT_EQ(OP(ZONE_UNLOCK, .cpu = 0), PD_OK);
+	/* a nolock free that gets the trylock is not a locked free (L5) */
+	ASSERT_EQ(OP(FREE, .frame = b, .order = 4, .flags = PD_FREE_NOLOCK), PD_OK);
+	ASSERT_EQ(F.m->zone.deferred_frames, 16);
+	/* a locked free flushes the deferred block first */
+	ASSERT_EQ(OP(FREE, .frame = small, .order = 0), PD_OK);
+	ASSERT_EQ(F.m->zone.deferred_frames, 0);
+	ASSERT_EQ(F.m->zone.free_frames, 64);
+	return true;
+}
+
+static bool test_swapout_again_keeps_the_swapcache_slot(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_slot_state st;
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 1), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 0x11), PD_OK);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_OK);  /* slot 0 count 2 */
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 0), PD_OK);   /* SC page, count 1 */
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_OK);
+	ASSERT_EQ(F.ctx.nlog, 0);                            /* no SLOT placement */
+	pd_impl_ops.slot_state(F.m, 0, &st);
+	ASSERT_EQ(st.count, 2);
+	/* rc was map + cache: only the mappings and the cache: freed */
+	ASSERT(!st.in_swapcache);
+	ASSERT_EQ(F.m->zone.free_frames, 16);
+	return true;
+}
+
+static bool test_swap_slots_next_fit(void)
+{
+	struct pd_config c = base_cfg();
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 8), PD_OK);
+	for (uint16_t v = 0; v < 5; v++)
+		ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = v, .value = v), PD_OK);
+	for (uint16_t v = 0; v < 3; v++) {
+		ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = v), PD_OK);
+		ASSERT_EQ(F.ctx.log[0].where, v);
+	}
+	ASSERT_EQ(OP(READ, .proc = 0, .vpage = 0), PD_OK);  /* frees slot 0 */
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 3), PD_OK);
+	ASSERT_EQ(F.ctx.log[0].where, 3);                  /* next fit, not lowest */
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 4), PD_OK);
+	ASSERT_EQ(F.ctx.log[0].where, 0);                  /* wrapped */
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 0), PD_ENOMEM);
+	return true;
+}
+
+static bool test_fork_copy_enomem_tears_the_child_down(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t pinned, shared;
+
+	c.frames_log2 = 3;
+	c.max_order = 3;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 2), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 0, .value = 1), PD_OK);
+	shared = pte_pfn(pte_get(&F.m->mm[0], 0));
+	ASSERT_EQ(OP(PIN, .proc = 0, .vpage = 1, .flags = PD_PIN_WRITE), PD_OK);
+	pinned = F.res.frame;
+	ASSERT_EQ(OP(ALLOC, .order = 2), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .order = 1), PD_OK);   /* zone full: 2 + 4 + 2 */
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 1), PD_ENOMEM);
+	ASSERT(!F.m->mm[1].alive);
+	ASSERT_EQ(F.m->live_procs, 1);
+	/* vpage 0 was shared before the copy failed: the parent keeps the change */
+	ASSERT(!PageAnonExclusive(pfn_to_page(F.m, shared)));
+	ASSERT_EQ(pfn_to_page(F.m, shared)->_refcount, 1);
+	ASSERT_EQ(pfn_to_page(F.m, pinned)->_refcount, 1 + PD_PIN_BIAS);
+	return true;
+}
+
+static bool test_calls_the_engine_never_sends_are_einval(void)
+{
+	struct pd_config c = base_cfg();
+
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(READ, .proc = 3, .vpage = 0), PD_EINVAL);
+	ASSERT_EQ(OP(MMAP, .proc = 3, .vpage = 0, .npages = 1), PD_EINVAL);
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_EINVAL);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 8, .value = 1), PD_EINVAL);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 7, .value = 1), PD_EFAULT);
+	ASSERT_EQ(OP(UNPIN, .frame = 3), PD_EINVAL);
+	ASSERT_EQ(OP(PUT, .frame = 99), PD_EINVAL);
+	ASSERT_EQ(OP(FORK, .proc = 0, .child = 0), PD_EINVAL);
+	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 8), PD_EINVAL);
+	ASSERT_EQ(OP(ALLOC, .order = 5), PD_EINVAL);
+	ASSERT_EQ(OP(ALLOC, .order = 4, .flags = PD_ALLOC_NOLOCK), PD_EINVAL);
+	return true;
+}
+
 /* ---- impl_check catches corruption -------------------------------------- */
 
 static unsigned count_check(void)
@@ -922,6 +1068,12 @@ static const struct {
 	TEST(test_get_blocks_reuse_cve_2020_29374),
 	TEST(test_pin_then_fork_copies_for_child),
 	TEST(test_read_pin_unshares_shared_page),
+	TEST(test_strict_refused_candidate_goes_to_the_tail),
+	TEST(test_trylock_free_leaves_deferred_blocks),
+	TEST(test_swapout_again_keeps_the_swapcache_slot),
+	TEST(test_swap_slots_next_fit),
+	TEST(test_fork_copy_enomem_tears_the_child_down),
+	TEST(test_calls_the_engine_never_sends_are_einval),
 	TEST(test_check_catches_corrupted_state),
 	TEST(test_bytes_per_frame_at_default_config),
 };
