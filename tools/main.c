@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "decode", cmd_decode, "bytes -> canonical text" },
 	{ "encode", cmd_encode, "text -> bytes" },
 	{ "fmt",    cmd_fmt,    "print a trace (either form) as canonical text" },
+	{ "shrink", cmd_shrink, "make a diverging trace small, keeping its signature" },
+	{ "triage", cmd_triage, "group crash files by signature, shrink one per group" },
 	/*
 	 * bench: added later as `int cmd_bench(int argc, char **argv)` in
 	 * tools/bench.c (declare it in tool.h and add a row here):

@@ -22,6 +22,19 @@ int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
 
+/* ---- shrink.c ---- */
+int cmd_shrink(int argc, char **argv);
+/* Monotonic seconds, for timings on stderr. */
+double tool_seconds(void);
+/* header + the trace's config and ops as canonical text; malloc'd. */
+char *tool_shrunk_text(const struct pd_trace *t, const char *header);
+/* --primary/--reference NAME; -1 (message printed) if unknown. */
+int tool_model_arg(const char *cmd, const char *name, const struct pd_model_ops **m);
+/* ---- triage.c ---- */
+int cmd_triage(int argc, char **argv);
+/* A signature as a file name: characters outside [A-Za-z0-9._-] become '_'. */
+void tool_sig_filename(const char *sig, char *out, size_t len);
+
 /* ---- io.c ---- */
 /* Read a whole file ("-" = stdin); malloc'd into *buf. */
 int tool_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);

@@ -266,6 +266,41 @@ int pd_run(const struct pd_trace *t, const struct pd_run_opts *o,
 	   struct pd_run_result *r);
 void pd_run_result_free(struct pd_run_result *r);
 
+/* ---- shrinking (engine/shrink.c) --------------------------------------- */
+
+struct pd_shrink_opts {
+	unsigned max_runs;     /* stop after this many runs of the pair (0: 200000) */
+	bool     keep_config;  /* leave the config as it is */
+};
+
+struct pd_shrink_stats {
+	bool     diverged;        /* the input diverges (else nothing was shrunk) */
+	bool     limited;         /* stopped at max_runs: smaller may exist */
+	unsigned ops_before;      /* ops in the input */
+	unsigned ops_after;       /* ops in the result */
+	unsigned runs;            /* pd_run() calls, the input's included */
+	unsigned kept;            /* candidate edits that kept the signature */
+	char     signature[128];  /* the input's divergence signature */
+	char     message[512];    /* why the input cannot run (status 2) */
+};
+
+/*
+ * Shrink a diverging trace: delta-debugging over its ops (chunks, then one
+ * by one; an op that uses a name whose creator went is dropped with it),
+ * fewer processes, lower arguments, a smaller config, keeping the same
+ * signature at every step (docs/findings.md).  Expectations are ignored.
+ * `so` may be NULL (defaults).  *out gets a config and ops only, names
+ * renumbered from 0, diverging at its last op.
+ *
+ * Returns 1 if `in` diverges (*out: the shrunk trace), 0 if it does not
+ * (*out: a copy of its config and ops), 2 if it cannot run (an invalid
+ * trace, a model that rejects the config; st->message says why).
+ * Deterministic.  Always pd_trace_free(out).
+ */
+int pd_shrink(const struct pd_trace *in, const struct pd_run_opts *o,
+	      const struct pd_shrink_opts *so, struct pd_trace *out,
+	      struct pd_shrink_stats *st);
+
 #ifdef __cplusplus
 }
 #endif
