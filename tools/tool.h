@@ -35,6 +35,9 @@ int cmd_triage(int argc, char **argv);
 /* A signature as a file name: characters outside [A-Za-z0-9._-] become '_'. */
 void tool_sig_filename(const char *sig, char *out, size_t len);
 
+/* ---- random.c ---- */
+int cmd_random(int argc, char **argv);
+
 /* ---- io.c ---- */
 /* Read a whole file ("-" = stdin); malloc'd into *buf. */
 int tool_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_core.c - the one entry every driver goes through: decode an input,
+ * apply the cap, run it on the primary and the oracle.
+ *
+ * The cap rejects, it never rewrites: an input that runs here runs the
+ * same way under plain `pagediff replay FILE`, so a crash file reproduces
+ * bit for bit without fuzz-only flags.  For the same reason an input that
+ * would read as a text trace is rejected too (replay guesses the form).
+ */
+#include <string.h>
+
+#include "fuzz.h"
+
+enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd_fuzz_cap *cap,
+				 const struct pd_model_ops *primary, struct pd_run_result *r)
+{
+	struct pd_run_opts o;
+	struct pd_trace t;
+	enum pd_fuzz_verdict v;
+
+	memset(r, 0, sizeof(*r));
+	r->div_op = -1;
+	/*
+	 * The header alone says whether the config is within the cap; check
+	 * it before decoding thousands of ops of an input we will not run.
+	 */
+	if (len > PD_BYTES_HEADER + (size_t)cap->ops * PD_FUZZ_OP_MAX_BYTES + PD_FUZZ_OP_MAX_BYTES)
+		return PD_FUZZ_REJECTED;
+	if (pd_looks_like_text(buf, len))
+		return PD_FUZZ_REJECTED;
+	pd_trace_decode(buf, len, &t);
+	if (!pd_fuzz_cap_ok(cap, &t.cfg, t.nops)) {
+		pd_trace_free(&t);
+		return PD_FUZZ_REJECTED;
+	}
+	memset(&o, 0, sizeof(o));
+	o.primary = primary ? primary : pd_model_default_primary();
+	o.reference = pd_model_find("oracle");
+	o.file = "<fuzz>";
+	pd_run(&t, &o, r);
+	pd_trace_free(&t);
+	if (r->diverged)
+		v = PD_FUZZ_DIVERGED;
+	else if (r->status == 2)
+		v = PD_FUZZ_SETUP;
+	else
+		v = PD_FUZZ_CLEAN;
+	return v;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_diff.c - the differential fuzz target: bytes -> trace -> impl
+ * (primary, record) against oracle (reference, replay).
+ *
+ * One source, three drivers: libFuzzer (-fsanitize=fuzzer), AFL++
+ * persistent mode (afl-clang-fast + libAFLDriver.a, shared-memory test
+ * cases) and `pagediff random` (tools/random.c, which calls
+ * pd_fuzz_one() directly and does not abort).
+ *
+ * A divergence prints one stable title line, `DIVERGENCE: <signature>`,
+ * then the engine's report, and aborts through one non-inlined function
+ * per divergence class: stack-based grouping (ClusterFuzz's crash state,
+ * ASan's dedup token) then keeps a state mismatch and a bad placement
+ * apart even though both end in abort().
+ *
+ * Environment (read once, at initialization):
+ *   PAGEDIFF_FUZZ_FRAMES_LOG2  raise/lower the frames cap (fuzz.h)
+ *   PAGEDIFF_FUZZ_FEEDBACK=0   no allocator-state feedback (if built in)
+ *   PAGEDIFF_FUZZ_MUTATOR=0    libFuzzer's own mutations only (mutator.c)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_target.h"
+
+#ifndef PAGEDIFF_FUZZ_FEEDBACK
+#define PAGEDIFF_FUZZ_FEEDBACK 0
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct pd_fuzz_cap cap;
+static const struct pd_model_ops *primary;
+
+/*
+ * The crash sites.  noinline and a distinct body each (the signature is
+ * passed in and printed) so that the compiler cannot merge them.
+ */
+__attribute__((noinline, noreturn)) void pd_crash_violation(const char *sig);
+__attribute__((noinline, noreturn)) void pd_crash_result_mismatch(const char *sig);
+__attribute__((noinline, noreturn)) void pd_crash_placement(const char *sig);
+__attribute__((noinline, noreturn)) void pd_crash_state_mismatch(const char *sig);
+__attribute__((noinline, noreturn)) void pd_crash_check(const char *sig);
+__attribute__((noinline, noreturn)) void pd_crash_other(const char *sig);
+
+void pd_crash_violation(const char *sig)
+{
+	fprintf(stderr, "pagediff: a model reported a rule violation (%s)\n", sig);
+	abort();
+}
+
+void pd_crash_result_mismatch(const char *sig)
+{
+	fprintf(stderr, "pagediff: the models' results differ (%s)\n", sig);
+	abort();
+}
+
+void pd_crash_placement(const char *sig)
+{
+	fprintf(stderr, "pagediff: the reference left placements unused (%s)\n", sig);
+	abort();
+}
+
+void pd_crash_state_mismatch(const char *sig)
+{
+	fprintf(stderr, "pagediff: the models' observable state differs (%s)\n", sig);
+	abort();
+}
+
+void pd_crash_check(const char *sig)
+{
+	fprintf(stderr, "pagediff: a model's check() found a broken invariant (%s)\n", sig);
+	abort();
+}
+
+void pd_crash_other(const char *sig)
+{
+	fprintf(stderr, "pagediff: divergence of unknown class (%s)\n", sig);
+	abort();
+}
+
+static void diverged(const struct pd_run_result *r)
+{
+	fprintf(stderr, "DIVERGENCE: %s\n%s", r->signature, r->report ? r->report : "");
+	fflush(stderr);
+	switch (r->div_class) {
+	case PD_DIV_VIOLATION: pd_crash_violation(r->signature);
+	case PD_DIV_RESULT:    pd_crash_result_mismatch(r->signature);
+	case PD_DIV_PLACEMENT: pd_crash_placement(r->signature);
+	case PD_DIV_STATE:     pd_crash_state_mismatch(r->signature);
+	case PD_DIV_CHECK:     pd_crash_check(r->signature);
+	default:               pd_crash_other(r->signature);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *fb = getenv("PAGEDIFF_FUZZ_FEEDBACK");
+
+	pd_fuzz_cap_init(&cap);
+	primary = pd_model_default_primary();
+	if (PAGEDIFF_FUZZ_FEEDBACK && !(fb && !strcmp(fb, "0")))
+		primary = pd_fb_wrap(primary);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pd_run_result r;
+	enum pd_fuzz_verdict v;
+
+	/* AFL++'s driver may skip the initializer when run without argv tricks. */
+	if (!primary)
+		LLVMFuzzerInitialize(NULL, NULL);
+	v = pd_fuzz_one(data, size, &cap, primary, &r);
+	if (v == PD_FUZZ_DIVERGED)
+		diverged(&r);
+	pd_run_result_free(&r);
+	/* -1: libFuzzer does not add the input to the corpus. */
+	return v == PD_FUZZ_REJECTED ? -1 : 0;
+}
