@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "fmt",    cmd_fmt,    "print a trace (either form) as canonical text" },
 	{ "shrink", cmd_shrink, "make a diverging trace small, keeping its signature" },
 	{ "triage", cmd_triage, "group crash files by signature, shrink one per group" },
+	{ "emit-c", cmd_emit_c, "a diverging trace as a standalone C unit test" },
 	{ "random", cmd_random, "run seeded random inputs through the fuzz target's entry" },
 	/*
 	 * bench: added later as `int cmd_bench(int argc, char **argv)` in

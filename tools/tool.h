@@ -34,6 +34,8 @@ int tool_model_arg(const char *cmd, const char *name, const struct pd_model_ops 
 int cmd_triage(int argc, char **argv);
 /* A signature as a file name: characters outside [A-Za-z0-9._-] become '_'. */
 void tool_sig_filename(const char *sig, char *out, size_t len);
+/* ---- emit_c.c ---- */
+int cmd_emit_c(int argc, char **argv);
 
 /* ---- random.c ---- */
 int cmd_random(int argc, char **argv);
