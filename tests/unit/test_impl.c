@@ -1020,6 +1020,69 @@ static bool test_check_catches_corrupted_state(void)
 	return true;
 }
 
+static bool test_create_rejects_bad_configs(void)
+{
+	static const struct { const char *field; int delta; } bad[] = {
+		{ "frames", 30 }, { "max_order", 20 }, { "cpus", 9 }, { "granules", 3 },
+		{ "accept_order", 30 }, { "tag_ratio", 30 }, { "slots", 0 },
+		{ "pcp", 0 }, { "vpages", 0 }, { "option", 3 },
+	};
+	char err[128];
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pd_config c = base_cfg();
+		void *m;
+
+		switch (i) {
+		case 0: c.frames_log2 = 30; break;
+		case 1: c.max_order = 20; break;
+		case 2: c.cpus = 9; break;
+		case 3: c.granules = 3; break;
+		case 4: c.accept_order = 30; break;
+		case 5: c.tag_ratio_log2 = 30; break;
+		case 6: c.slots = 0; break;
+		case 7: c.pcp_high = 1; c.pcp_batch = 2; break;
+		case 8: c.vpages = 0; break;
+		default: c.tagstore = 3; break;
+		}
+		err[0] = 0;
+		m = pd_impl_ops.create(&c, err, sizeof(err));
+		if (m)
+			fprintf(stderr, "accepted a bad %s\n", bad[i].field);
+		ASSERT(m == NULL);
+		ASSERT(strncmp(err, "impl: ", 6) == 0);
+	}
+	return true;
+}
+
+static bool test_observable_state_of_absent_objects(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_pte_state pte;
+	struct pd_proc_state ps;
+	struct pd_slot_state st;
+	struct pd_unit_state us;
+	struct pd_tagblock_state tb;
+	struct pd_totals t;
+
+	ASSERT(setup(&c));
+	pd_impl_ops.pte_state(F.m, 2, 0, &pte);
+	ASSERT(!pte.mapped && pte.kind == PD_PTE_NONE && pte.frame == PD_NO_FRAME &&
+	       pte.slot == PD_NO_SLOT);
+	pd_impl_ops.proc_state(F.m, 9, &ps);
+	ASSERT(!ps.alive && !ps.has_pinned);
+	pd_impl_ops.slot_state(F.m, 100, &st);
+	ASSERT(!st.in_use && st.frame == PD_NO_FRAME);
+	pd_impl_ops.unit_state(F.m, 1000, &us);
+	ASSERT(!us.accepted && !us.times_accepted);
+	pd_impl_ops.tagblock_state(F.m, 1000, &tb);
+	ASSERT(!tb.reservations && !tb.pins);
+	pd_impl_ops.totals(F.m, &t);
+	ASSERT_EQ(t.free_frames, 16);
+	ASSERT_EQ(t.live_procs, 0);
+	return true;
+}
+
 /* ---- memory ------------------------------------------------------------ */
 
 static bool test_bytes_per_frame_at_default_config(void)
@@ -1075,6 +1138,8 @@ static const struct {
 	TEST(test_fork_copy_enomem_tears_the_child_down),
 	TEST(test_calls_the_engine_never_sends_are_einval),
 	TEST(test_check_catches_corrupted_state),
+	TEST(test_create_rejects_bad_configs),
+	TEST(test_observable_state_of_absent_objects),
 	TEST(test_bytes_per_frame_at_default_config),
 };
 
