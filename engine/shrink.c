@@ -548,6 +548,8 @@ int pd_shrink(const struct pd_trace *in, const struct pd_run_opts *o,
 			break;
 	}
 
+	if (out_of_runs(&s))
+		st->limited = true;
 	current_trace(&s, out);
 	st->ops_after = (unsigned)out->nops;
 	shrinker_free(&s);
