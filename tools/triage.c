@@ -118,7 +118,8 @@ static int list_dir(const char *dir, char ***names, size_t *n)
 		(*names)[(*n)++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), cmp_str);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
 }
 
@@ -339,7 +340,8 @@ int cmd_triage(int argc, char **argv)
 		free(path);
 	}
 	o.file = NULL;
-	qsort(groups, ngroups, sizeof(*groups), cmp_group);
+	if (ngroups)
+		qsort(groups, ngroups, sizeof(*groups), cmp_group);
 
 	if (ngroups && mkdir(outdir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "pagediff triage: %s: %s\n", outdir, strerror(errno));
