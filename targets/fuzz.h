@@ -34,7 +34,7 @@ extern "C" {
 
 #define PD_FUZZ_CAP_FRAMES_LOG2 12    /* frames <= 4096 */
 #define PD_FUZZ_CAP_VPAGES      64
-#define PD_FUZZ_CAP_SLOTS       1024
+#define PD_FUZZ_CAP_SLOTS       256
 #define PD_FUZZ_CAP_OPS         1024
 
 struct pd_fuzz_cap {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Does allocator-state feedback (targets/feedback.c) find a planted impl bug
+# sooner?  For each planted bug, builds the libFuzzer target with
+# -DPAGEDIFF_PLANTED_BUG=N (build/fuzz-bugN), then runs it from the seed
+# corpus with -seed=1..SEEDS, feedback on and off (PAGEDIFF_FUZZ_FEEDBACK),
+# and prints the executions until the first crash, per run and the median.
+# A run that finds nothing within MAX_RUNS counts as MAX_RUNS.
+#
+# The runs start from an empty corpus (CORPUS=empty, the default): the seed
+# corpus already contains a trace that trips bug 1 at its first execution,
+# which measures nothing.  CORPUS=seeds starts from corpus/seeds instead.
+#
+#   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seeds=${1:-7}
+max_runs=${2:-20000}
+shift 2 2>/dev/null || shift $#
+bugs=("$@")
+[ ${#bugs[@]} -gt 0 ] || bugs=(1 2)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+for bug in "${bugs[@]}"; do
+	dir=build/fuzz-bug$bug
+	cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" >/dev/null
+	cmake --build "$dir" --target fuzz_diff fuzz_seeds >/dev/null
+	for fb in 1 0; do
+		list=()
+		for s in $(seq 1 "$seeds"); do
+			rm -rf "$tmp/c" && mkdir -p "$tmp/c"
+			[ "${CORPUS:-empty}" = empty ] || cp "$dir"/corpus/seeds/*.bin "$tmp/c/"
+			PAGEDIFF_FUZZ_FEEDBACK=$fb "$dir/targets/fuzz_diff" -seed="$s" -runs="$max_runs" \
+				-max_len=1024 -dict=targets/pagediff.dict -print_final_stats=1 \
+				-artifact_prefix="$tmp/" "$tmp/c" >"$tmp/log" 2>&1 || true
+			n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -1)
+			if grep -q '^DIVERGENCE:' "$tmp/log"; then
+				sig=$(sed -n 's/^DIVERGENCE: //p' "$tmp/log" | head -1)
+				echo "bug $bug feedback=$fb seed $s: crash after $n runs ($sig)"
+				list+=("$n")
+			else
+				echo "bug $bug feedback=$fb seed $s: nothing in $max_runs runs"
+				list+=("$max_runs")
+			fi
+		done
+		med=$(printf '%s\n' "${list[@]}" | median)
+		echo "== bug $bug feedback=$fb: median runs to first crash $med (of ${list[*]}; cap $max_runs)"
+	done
+done
