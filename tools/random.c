@@ -274,7 +274,7 @@ int cmd_random(int argc, char **argv)
 		pd_run_result_free(&r);
 	}
 	dt = now_s() - t0;
-	printf("random: seed %llu, %llu runs in %.2f s (%.0f runs/s, %.0f ops/s): "
+	printf("random: seed %llu, %llu runs in %.2f s (%.4g runs/s, %.4g ops/s): "
 	       "%llu clean, %llu diverged (%u signatures), %llu rejected, %llu setup errors\n",
 	       (unsigned long long)o.seed, (unsigned long long)o.runs, dt,
 	       dt > 0 ? (double)o.runs / dt : 0.0, dt > 0 ? (double)st->ops / dt : 0.0,

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Executions per second of the differential target, on one core (taskset -c CPU):
+#
+#   libFuzzer, no sanitizer     build/fuzz       (cmake --preset fuzz)
+#   libFuzzer, ASan + UBSan     build/fuzz-asan  (cmake --preset fuzz-asan)
+#   AFL++ persistent mode       build/afl        (cmake --preset afl), custom mutator on
+#
+# on three corpora:
+#   seeds        the seed corpus (corpus/seeds, 11-25 ops, 8..512 frames)
+#   100ops-1k    `pagediff random --ops 100 --frames-log2 10` (~100 ops, 1024 frames)
+#   100ops-64k   `pagediff random --ops 100 --frames-log2 16` (~100 ops, 65,536 frames;
+#                the target's frames cap raised with PAGEDIFF_FUZZ_FRAMES_LOG2=16)
+#
+# Two figures for libFuzzer: `run` executes the corpus files as they are,
+# repeatedly (-runs=K on the files: the target's own cost), `fuzz` is
+# libFuzzer's average exec/s while mutating from that corpus for SECS
+# seconds.  AFL++'s is execs_per_sec from fuzzer_stats after `afl-fuzz -V SECS`.
+# Every run has impl_check on (the fuzz presets' default), as fuzzing does.
+#
+#   bash bench/fuzz_exec.sh [SECS] [CPU]         (default 20 0)
+#   SKIP_64K=1 skips the 65,536-frame corpus (seconds per execution today)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+cpu=${2:-0}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pin=(taskset -c "$cpu")
+command -v taskset >/dev/null || pin=()
+
+for p in fuzz fuzz-asan; do
+	[ -x build/$p/targets/fuzz_diff ] || { cmake --preset $p >/dev/null; cmake --build --preset $p >/dev/null; }
+done
+if command -v afl-fuzz >/dev/null && [ ! -x build/afl/targets/fuzz_diff_afl ]; then
+	bash scripts/fuzz.sh build afl
+fi
+[ -f build/afl/libpagediff_afl_mutator.so ] || { [ -d build/afl ] && bash scripts/fuzz.sh build afl; } || true
+
+pagediff=build/fuzz/pagediff
+mkdir -p "$tmp/seeds" "$tmp/100ops-1k" "$tmp/100ops-64k"
+cp build/fuzz/corpus/seeds/*.bin "$tmp/seeds/"
+$pagediff random --seed 1 --runs 16 --ops 100 --frames-log2 10 --emit "$tmp/100ops-1k" >/dev/null
+$pagediff random --seed 1 --runs 2 --ops 100 --frames-log2 16 --emit "$tmp/100ops-64k" >/dev/null
+corpora=(seeds 100ops-1k)
+[ -n "${SKIP_64K:-}" ] || corpora+=(100ops-64k)
+
+printf '%-10s %-11s %-11s %-5s %12s\n' engine sanitizers corpus mode exec/s
+row() { printf '%-10s %-11s %-11s %-5s %12s\n' "$@"; }
+
+# The target's own cost: every file K times, timed.
+run_rate() {
+	local bin=$1 dir=$2 k=$3 n t0 t1
+	n=$(ls "$dir" | wc -l)
+	t0=$(date +%s.%N)
+	"${pin[@]}" "$bin" -runs="$k" "$dir"/* >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	echo "$n $k $t0 $t1" | awk '{ printf "%.1f", $1 * $2 / ($4 - $3) }'
+}
+
+fuzz_rate() {
+	local bin=$1 dir=$2 maxlen
+	rm -rf "$tmp/work" && mkdir -p "$tmp/work" && cp "$dir"/* "$tmp/work/"
+	maxlen=$(ls -l "$dir" | awk 'NR > 1 && $5 > m { m = $5 } END { print m }')
+	"${pin[@]}" "$bin" -seed=1 -max_total_time="$secs" -max_len="$maxlen" -timeout=600 \
+		-print_final_stats=1 -artifact_prefix="$tmp/" "$tmp/work" >"$tmp/log" 2>&1 || true
+	sed -n 's/^stat::average_exec_per_sec: *//p' "$tmp/log"
+}
+
+for c in "${corpora[@]}"; do
+	export PAGEDIFF_FUZZ_FRAMES_LOG2=12
+	k=50
+	if [ "$c" = 100ops-64k ]; then
+		export PAGEDIFF_FUZZ_FRAMES_LOG2=16
+		k=1
+	fi
+	[ "$c" = 100ops-1k ] && k=5
+	row libFuzzer none "$c" run "$(run_rate build/fuzz/targets/fuzz_diff "$tmp/$c" $k)"
+	row libFuzzer none "$c" fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff "$tmp/$c")"
+	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"
+	row libFuzzer asan+ubsan "$c" fuzz "$(ASAN_OPTIONS=detect_leaks=0 fuzz_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c")"
+	if [ -x build/afl/targets/fuzz_diff_afl ]; then
+		rm -rf "$tmp/afl-out"
+		AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_FAST_CAL=1 \
+		AFL_NO_AFFINITY=1 AFL_CUSTOM_MUTATOR_LIBRARY=$PWD/build/afl/libpagediff_afl_mutator.so \
+			"${pin[@]}" afl-fuzz -i "$tmp/$c" -o "$tmp/afl-out" -V "$secs" -t 600000 \
+			-- build/afl/targets/fuzz_diff_afl >"$tmp/afl.log" 2>&1 || true
+		rate=$(sed -n 's/^execs_per_sec *: *//p' "$tmp/afl-out/default/fuzzer_stats" 2>/dev/null)
+		row AFL++ none "$c" fuzz "${rate:-n/a}"
+	fi
+done
