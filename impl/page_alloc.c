@@ -132,7 +132,8 @@ uint32_t alloc_user_page(struct impl *m, bool mte)
 }
 
 /* B5: what a freed block must not carry; drops the tag reservation (R3). */
-void free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
+static inline __attribute__((always_inline)) void
+__free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
 {
 	struct page *page = pfn_to_page(m, pfn);
 
@@ -142,15 +143,21 @@ void free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
 	page_reset(page);
 }
 
+void free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
+{
+	__free_pages_prepare(m, pfn, order);
+}
+
 /*
  * The locked free path: every block freed by any op but `free nolock`.
  * Deferred blocks go first (L5), then this one: order <= 3 to the pcp,
  * larger straight to the buddy.
  */
-void free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order)
+static inline __attribute__((always_inline)) void
+__free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order)
 {
 	free_deferred_pages(m);
-	free_pages_prepare(m, pfn, order);
+	__free_pages_prepare(m, pfn, order);
 	m->zone.free_frames += 1u << order;
 	if (order <= PD_PCP_MAX_ORDER) {
 		free_unref_page(m, cpu, pfn, order, false);
@@ -159,6 +166,11 @@ void free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned orde
 	zone_lock(m, "free_one_page");
 	__free_one_page(m, pfn, order, FPI_NONE);
 	zone_unlock(m);
+}
+
+void free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order)
+{
+	__free_pages_locked(m, cpu, pfn, order);
 }
 
 /* Drop one reference; the last one frees the page. */
@@ -219,7 +231,7 @@ void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	if (call->flags & PD_FREE_NOLOCK)
 		free_pages_nolock(m, m->cpu, call->frame, call->order);
 	else
-		free_pages_locked(m, m->cpu, call->frame, call->order);
+		__free_pages_locked(m, m->cpu, call->frame, call->order);
 }
 
 void impl_op_drain(void *model, struct pd_ctx *ctx, const struct pd_call *call,
