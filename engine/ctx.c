@@ -13,6 +13,8 @@ void pd_ctx_begin_record(struct pd_ctx *ctx)
 	ctx->pos = 0;
 	ctx->overflow = false;
 	ctx->nviol = 0;
+	ctx->ntouch = 0;
+	ctx->touch_all = false;
 }
 
 void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from)
@@ -23,6 +25,8 @@ void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from)
 	ctx->overflow = from->overflow;
 	memcpy(ctx->log, from->log, from->nlog * sizeof(ctx->log[0]));
 	ctx->nviol = 0;
+	ctx->ntouch = 0;
+	ctx->touch_all = false;
 }
 
 bool pd_replaying(const struct pd_ctx *ctx)
@@ -69,4 +73,33 @@ void pd_violation(struct pd_ctx *ctx, const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * Append a run of changed objects, extending the last record when the run
+ * continues it (a block's frames, a range of PTEs), so that an op touching
+ * a large block costs one record.
+ */
+void pd_touch(struct pd_ctx *ctx, unsigned obj, uint32_t id, uint32_t n)
+{
+	struct pd_touch_rec *t;
+
+	if (!n || ctx->touch_all)
+		return;
+	if (ctx->ntouch) {
+		t = &ctx->touch[ctx->ntouch - 1];
+		if (t->obj == obj && id >= t->first && id <= t->first + t->n) {
+			if (id + n > t->first + t->n)
+				t->n = id + n - t->first;
+			return;
+		}
+	}
+	if (ctx->ntouch == PD_CTX_MAX_TOUCH) {
+		ctx->touch_all = true;
+		return;
+	}
+	t = &ctx->touch[ctx->ntouch++];
+	t->obj = (uint8_t)obj;
+	t->first = id;
+	t->n = n;
 }

@@ -18,6 +18,14 @@ struct pd_violation_rec {
 	char msg[256];   /* for a person */
 };
 
+#define PD_CTX_MAX_TOUCH 256
+
+/* Objects [first, first + n) of kind obj were changed (pd_touch). */
+struct pd_touch_rec {
+	uint8_t  obj;
+	uint32_t first, n;
+};
+
 struct pd_ctx {
 	bool replay;
 	unsigned nlog;       /* placements recorded (record) or available (replay) */
@@ -26,6 +34,9 @@ struct pd_ctx {
 	struct pd_placement log[PD_CTX_MAX_PLACEMENTS];
 	unsigned nviol;      /* may exceed PD_CTX_MAX_VIOLATIONS; extra ones are counted only */
 	struct pd_violation_rec viol[PD_CTX_MAX_VIOLATIONS];
+	unsigned ntouch;
+	bool touch_all;      /* more touches than fit: compare everything */
+	struct pd_touch_rec touch[PD_CTX_MAX_TOUCH];
 };
 
 /* Start a call in which the model chooses and records its placements. */

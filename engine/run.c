@@ -314,7 +314,10 @@ static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 	rn->ndiff = rn->ndiff_total = 0;
 	rn->result_diff = false;
 	run_checks(rn);
-	pd_state_compare(rn);
+	if (rn->incremental && rn->op >= 0)
+		pd_state_compare_touched(rn);
+	else
+		pd_state_compare(rn);
 	for (int i = 0; i < 2; i++) {
 		if (rn->side[i].ctx.nviol || rn->side[i].uctx.nviol || rn->side[i].ctx.overflow) {
 			cls = PD_DIV_VIOLATION;
@@ -461,7 +464,19 @@ static void finish(struct pd_runner *rn)
 	pd_sb_free(&rn->msgs);
 }
 
-int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_result *r)
+/*
+ * After an incremental run: the full comparison at the end of the input.
+ * True if it finds a difference that no op reported touching.
+ */
+static bool final_full_compare_differs(struct pd_runner *rn)
+{
+	rn->ndiff = rn->ndiff_total = 0;
+	pd_state_compare(rn);
+	return rn->ndiff_total != 0;
+}
+
+static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
+		    struct pd_run_result *r, bool full, bool *late_diff)
 {
 	struct pd_runner *rn;
 	unsigned cls;
@@ -495,6 +510,9 @@ int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_
 		r->status = 2;
 		goto out;
 	}
+	rn->incremental = !full && (o->primary->caps & PD_CAP_TOUCH) &&
+			  (o->reference->caps & PD_CAP_TOUCH);
+	r->incremental = rn->incremental;
 	pd_state_init(rn);
 	if (setup_side(rn, 0, o->primary, "primary") ||
 	    setup_side(rn, 1, o->reference, "reference")) {
@@ -524,9 +542,30 @@ int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_
 		if (r->incomplete)
 			break;
 	}
+	if (rn->incremental && !r->diverged && final_full_compare_differs(rn))
+		*late_diff = true;
 out:
 	finish(rn);
 	free(rn);
+	return r->status;
+}
+
+/*
+ * Run the trace.  With incremental comparison, a difference that only the
+ * end-of-input full comparison sees means some op changed an object that
+ * neither model reported touching: re-run comparing everything after every
+ * op, so the report names the first diverging op as a full run would.
+ */
+int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_result *r)
+{
+	bool late_diff = false;
+
+	run_once(t, o, r, o->full_compare, &late_diff);
+	if (!late_diff)
+		return r->status;
+	pd_run_result_free(r);
+	run_once(t, o, r, true, &late_diff);
+	r->rerun_full = true;
 	return r->status;
 }
 

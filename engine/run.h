@@ -42,13 +42,11 @@ struct pd_rnames {
 	struct pd_rname e[PD_MAX_HANDLES];
 };
 
-/* Objects of the observable state (spec.md §2). */
-enum pd_obj { PD_OBJ_FRAME, PD_OBJ_PTE, PD_OBJ_PROC, PD_OBJ_SLOT, PD_OBJ_UNIT,
-	      PD_OBJ_TAGBLOCK, PD_OBJ_TOTALS, PD_NR_OBJ };
+/* Objects of the observable state: enum pd_obj_kind in pagediff.h. */
 
 /* One differing field. */
 struct pd_diff {
-	uint8_t     obj;      /* enum pd_obj */
+	uint8_t     obj;      /* enum pd_obj_kind */
 	uint8_t     proc;     /* PTE, PROC: the slot */
 	int         granule;  /* tags: the granule; else -1 */
 	uint32_t    index;    /* frame, vpage, slot, unit, tag block */
@@ -91,6 +89,12 @@ struct pd_runner {
 	struct pd_change *changes;
 	size_t    nchanges, changes_cap;
 
+	/* Incremental comparison: objects visited in this compare (by epoch). */
+	bool      incremental;
+	uint32_t  epoch;
+	uint32_t *v_frame, *v_pte, *v_slot, *v_unit, *v_tagblock;
+	uint32_t  v_proc[PD_MAX_PROCS];
+
 	/* What differs after the current op. */
 	struct pd_diff diff[PD_MAX_DIFFS];
 	unsigned  ndiff;       /* recorded */
@@ -106,6 +110,11 @@ void pd_state_init(struct pd_runner *rn);
 void pd_state_free(struct pd_runner *rn);
 /* Compare every object of both models; record changes of the primary. */
 void pd_state_compare(struct pd_runner *rn);
+/*
+ * Compare only what either model reported touching in this op (and the
+ * totals); falls back to everything if a model overflowed its touch list.
+ */
+void pd_state_compare_touched(struct pd_runner *rn);
 /* "frame 3", "pte p1 vpage 0", ... */
 void pd_obj_format(const struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
 		   struct pd_strbuf *sb);

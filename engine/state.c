@@ -328,6 +328,13 @@ void pd_state_init(struct pd_runner *rn)
 	rn->h_slot = pd_xcalloc(c->slots, sizeof(uint64_t));
 	rn->h_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint64_t));
 	rn->h_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint64_t));
+	if (rn->incremental) {
+		rn->v_frame = pd_xcalloc(pd_nr_frames(c), sizeof(uint32_t));
+		rn->v_pte = pd_xcalloc((size_t)PD_MAX_PROCS * c->vpages, sizeof(uint32_t));
+		rn->v_slot = pd_xcalloc(c->slots, sizeof(uint32_t));
+		rn->v_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint32_t));
+		rn->v_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint32_t));
+	}
 }
 
 void pd_state_free(struct pd_runner *rn)
@@ -338,6 +345,11 @@ void pd_state_free(struct pd_runner *rn)
 	free(rn->h_unit);
 	free(rn->h_tagblock);
 	free(rn->changes);
+	free(rn->v_frame);
+	free(rn->v_pte);
+	free(rn->v_slot);
+	free(rn->v_unit);
+	free(rn->v_tagblock);
 }
 
 void pd_state_compare(struct pd_runner *rn)
@@ -357,6 +369,90 @@ void pd_state_compare(struct pd_runner *rn)
 		cmp_unit(rn, u);
 	for (uint32_t tb = 0; tb < pd_nr_tag_blocks(c); tb++)
 		cmp_tagblock(rn, tb);
+	cmp_totals(rn);
+}
+
+/* First visit of an object in this compare?  (Both models may touch it.) */
+static bool first_visit(struct pd_runner *rn, uint32_t *stamp)
+{
+	if (*stamp == rn->epoch)
+		return false;
+	*stamp = rn->epoch;
+	return true;
+}
+
+/*
+ * Visit objects [first, first + n) of one kind, clipped to the config: a
+ * model's touch is a hint, never trusted to be in range.
+ */
+static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint32_t n)
+{
+	const struct pd_config *c = rn->cfg;
+	uint64_t end = (uint64_t)first + n;
+
+	switch (obj) {
+	case PD_OBJ_FRAME:
+		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++)
+			if (first_visit(rn, &rn->v_frame[f]))
+				cmp_frame(rn, (uint32_t)f);
+		break;
+	case PD_OBJ_PTE: {
+		uint32_t proc = first >> 16, v0 = first & 0xffff;
+
+		if (proc >= PD_MAX_PROCS)
+			break;
+		for (uint64_t v = v0; v < (uint64_t)v0 + n && v < c->vpages; v++)
+			if (first_visit(rn, &rn->v_pte[(size_t)proc * c->vpages + v]))
+				cmp_pte(rn, (uint8_t)proc, (uint16_t)v);
+		break;
+	}
+	case PD_OBJ_PROC:
+		for (uint64_t p = first; p < end && p < PD_MAX_PROCS; p++)
+			if (first_visit(rn, &rn->v_proc[p]))
+				cmp_proc(rn, (uint8_t)p);
+		break;
+	case PD_OBJ_SLOT:
+		for (uint64_t sl = first; sl < end && sl < c->slots; sl++)
+			if (first_visit(rn, &rn->v_slot[sl]))
+				cmp_slot(rn, (uint32_t)sl);
+		break;
+	case PD_OBJ_UNIT:
+		for (uint64_t u = first; u < end && u < pd_nr_units(c); u++)
+			if (first_visit(rn, &rn->v_unit[u]))
+				cmp_unit(rn, (uint32_t)u);
+		break;
+	case PD_OBJ_TAGBLOCK:
+		for (uint64_t tb = first; tb < end && tb < pd_nr_tag_blocks(c); tb++)
+			if (first_visit(rn, &rn->v_tagblock[tb]))
+				cmp_tagblock(rn, (uint32_t)tb);
+		break;
+	default:
+		break;
+	}
+}
+
+void pd_state_compare_touched(struct pd_runner *rn)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct pd_side *sd = &rn->side[i];
+
+		if (sd->ctx.touch_all || sd->uctx.touch_all) {
+			pd_state_compare(rn);
+			return;
+		}
+	}
+	if (++rn->epoch == 0)
+		rn->epoch = 1;
+	for (int i = 0; i < 2; i++) {
+		const struct pd_side *sd = &rn->side[i];
+
+		for (unsigned k = 0; k < sd->uctx.ntouch; k++)
+			visit_range(rn, sd->uctx.touch[k].obj, sd->uctx.touch[k].first,
+				    sd->uctx.touch[k].n);
+		for (unsigned k = 0; k < sd->ctx.ntouch; k++)
+			visit_range(rn, sd->ctx.touch[k].obj, sd->ctx.touch[k].first,
+				    sd->ctx.touch[k].n);
+	}
 	cmp_totals(rn);
 }
 

@@ -223,6 +223,12 @@ struct pd_run_opts {
 	const char *file;        /* for messages ("<trace>" if NULL) */
 	bool        expect;      /* evaluate expect lines */
 	unsigned    history;     /* earlier ops listed per object (0: 4) */
+	/*
+	 * Compare the whole state after every op even when both models
+	 * report what they touch (PD_CAP_TOUCH).  Off: only touched objects
+	 * after each op, everything at the end of the input.
+	 */
+	bool        full_compare;
 };
 
 /*
@@ -256,6 +262,9 @@ struct pd_run_result {
 	char     signature[128];/* e.g. "state.frame.anon_exclusive@fork" */
 	char    *report;        /* divergence report for a person, or NULL */
 	char    *messages;      /* failed expectations, setup errors, notes, or NULL */
+	bool     incremental;   /* the per-op comparison visited only touched objects */
+	bool     rerun_full;    /* the end-of-input comparison found a difference no op
+				   touched; the input was re-run comparing everything */
 };
 
 /*

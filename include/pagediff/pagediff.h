@@ -263,11 +263,31 @@ bool pd_peek_placement(const struct pd_ctx *ctx, struct pd_placement *out);
 void pd_violation(struct pd_ctx *ctx, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ---- what an operation changed (incremental comparison) -------------- */
+/*
+ * A model with PD_CAP_TOUCH reports every object an op changes with
+ * pd_touch(); the engine then compares only the objects either model
+ * touched (plus the totals) after each op, and everything at the end of
+ * the input.  A touch too many is harmless; a touch missed in both models
+ * is caught only by that final full comparison (which then re-runs the
+ * input comparing everything after every op, to name the first op).
+ */
+enum pd_obj_kind {
+	PD_OBJ_FRAME, PD_OBJ_PTE, PD_OBJ_PROC, PD_OBJ_SLOT, PD_OBJ_UNIT,
+	PD_OBJ_TAGBLOCK, PD_OBJ_TOTALS, PD_NR_OBJ
+};
+/* The id of a PTE object: its process slot and vpage. */
+#define PD_PTE_ID(proc, vpage) (((uint32_t)(proc) << 16) | (uint32_t)(vpage))
+
+/* Objects id .. id+n-1 of kind `obj` changed (PTE ids: same process). */
+void pd_touch(struct pd_ctx *ctx, unsigned obj, uint32_t id, uint32_t n);
+
 /* ---- the model interface --------------------------------------------- */
 typedef void pd_op_fn(void *model, struct pd_ctx *ctx,
 		      const struct pd_call *call, struct pd_result *res);
 
 #define PD_CAP_REPLAY 0x1  /* can replay and check another model's placements */
+#define PD_CAP_TOUCH  0x2  /* reports every object it changes with pd_touch() */
 
 /*
  * An allocator implementation.  Every op member may be NULL: the engine
