@@ -15,6 +15,9 @@
 # repeatedly (-runs=K on the files: the target's own cost), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
 # seconds.  AFL++'s is execs_per_sec from fuzzer_stats after `afl-fuzz -V SECS`.
+# "(N% refused)": inputs the target refused without running them (beyond
+# the config cap); AFL++'s own havoc does not know the cap, so its exec/s
+# counts those cheap refusals too.
 # Every run has impl_check on (the fuzz presets' default), as fuzzing does.
 #
 #   bash bench/fuzz_exec.sh [SECS] [CPU]         (default 20 0)
@@ -44,8 +47,8 @@ $pagediff random --seed 1 --runs 2 --ops 100 --frames-log2 16 --emit "$tmp/100op
 corpora=(seeds 100ops-1k)
 [ -n "${SKIP_64K:-}" ] || corpora+=(100ops-64k)
 
-printf '%-10s %-11s %-11s %-5s %12s\n' engine sanitizers corpus mode exec/s
-row() { printf '%-10s %-11s %-11s %-5s %12s\n' "$@"; }
+printf '%-10s %-11s %-11s %-5s %s\n' engine sanitizers corpus mode exec/s
+row() { printf '%-10s %-11s %-11s %-5s %s\n' "$@"; }
 
 # The target's own cost: every file K times, timed.
 run_rate() {
@@ -57,13 +60,26 @@ run_rate() {
 	echo "$n $k $t0 $t1" | awk '{ printf "%.1f", $1 * $2 / ($4 - $3) }'
 }
 
+# libFuzzer mutating from the corpus: executions / wall time, and the share
+# of them the cap refused (PAGEDIFF_FUZZ_STATS, targets/fuzz_diff.c).
 fuzz_rate() {
-	local bin=$1 dir=$2 maxlen
-	rm -rf "$tmp/work" && mkdir -p "$tmp/work" && cp "$dir"/* "$tmp/work/"
+	local bin=$1 dir=$2 maxlen n t0 t1
+	rm -rf "$tmp/work" "$tmp"/stats.* && mkdir -p "$tmp/work" && cp "$dir"/* "$tmp/work/"
 	maxlen=$(ls -l "$dir" | awk 'NR > 1 && $5 > m { m = $5 } END { print m }')
-	"${pin[@]}" "$bin" -seed=1 -max_total_time="$secs" -max_len="$maxlen" -timeout=600 \
-		-print_final_stats=1 -artifact_prefix="$tmp/" "$tmp/work" >"$tmp/log" 2>&1 || true
-	sed -n 's/^stat::average_exec_per_sec: *//p' "$tmp/log"
+	t0=$(date +%s.%N)
+	PAGEDIFF_FUZZ_STATS=$tmp/stats "${pin[@]}" "$bin" -seed=1 -max_total_time="$secs" \
+		-max_len="$maxlen" -timeout=600 -print_final_stats=1 -artifact_prefix="$tmp/" \
+		"$tmp/work" >"$tmp/log" 2>&1 || true
+	t1=$(date +%s.%N)
+	n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log")
+	echo "${n:-0} $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
+	refused
+}
+
+# " (N% refused)" from the stats file, if any input was refused.
+refused() {
+	ls "$tmp"/stats.* >/dev/null 2>&1 || return 0
+	cat "$tmp"/stats.* | awk '{ r += $2; f += $4 } END { if (r + f) printf " (%.0f%% refused)", 100 * f / (r + f) }'
 }
 
 for c in "${corpora[@]}"; do
@@ -79,12 +95,12 @@ for c in "${corpora[@]}"; do
 	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer asan+ubsan "$c" fuzz "$(ASAN_OPTIONS=detect_leaks=0 fuzz_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c")"
 	if [ -x build/afl/targets/fuzz_diff_afl ]; then
-		rm -rf "$tmp/afl-out"
-		AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_FAST_CAL=1 \
+		rm -rf "$tmp/afl-out" "$tmp"/stats.*
+		PAGEDIFF_FUZZ_STATS=$tmp/stats AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_FAST_CAL=1 \
 		AFL_NO_AFFINITY=1 AFL_CUSTOM_MUTATOR_LIBRARY=$PWD/build/afl/libpagediff_afl_mutator.so \
 			"${pin[@]}" afl-fuzz -i "$tmp/$c" -o "$tmp/afl-out" -V "$secs" -t 600000 \
 			-- build/afl/targets/fuzz_diff_afl >"$tmp/afl.log" 2>&1 || true
 		rate=$(sed -n 's/^execs_per_sec *: *//p' "$tmp/afl-out/default/fuzzer_stats" 2>/dev/null)
-		row AFL++ none "$c" fuzz "${rate:-n/a}"
+		row AFL++ none "$c" fuzz "${rate:-n/a}$(refused)"
 	fi
 done

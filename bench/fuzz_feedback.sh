@@ -9,6 +9,8 @@
 # The runs start from an empty corpus (CORPUS=empty, the default): the seed
 # corpus already contains a trace that trips bug 1 at its first execution,
 # which measures nothing.  CORPUS=seeds starts from corpus/seeds instead.
+# MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
+# need fewer than ten ops, and short inputs run many times faster.
 #
 #   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
 set -euo pipefail
@@ -34,7 +36,7 @@ for bug in "${bugs[@]}"; do
 			rm -rf "$tmp/c" && mkdir -p "$tmp/c"
 			[ "${CORPUS:-empty}" = empty ] || cp "$dir"/corpus/seeds/*.bin "$tmp/c/"
 			PAGEDIFF_FUZZ_FEEDBACK=$fb "$dir/targets/fuzz_diff" -seed="$s" -runs="$max_runs" \
-				-max_len=1024 -dict=targets/pagediff.dict -print_final_stats=1 \
+				-max_len="${MAX_LEN:-256}" -dict=targets/pagediff.dict -print_final_stats=1 \
 				-artifact_prefix="$tmp/" "$tmp/c" >"$tmp/log" 2>&1 || true
 			n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -1)
 			if grep -q '^DIVERGENCE:' "$tmp/log"; then

@@ -18,10 +18,18 @@
  *   PAGEDIFF_FUZZ_FRAMES_LOG2  raise/lower the frames cap (fuzz.h)
  *   PAGEDIFF_FUZZ_FEEDBACK=0   no allocator-state feedback (if built in)
  *   PAGEDIFF_FUZZ_MUTATOR=0    libFuzzer's own mutations only (mutator.c)
+ *   PAGEDIFF_FUZZ_STATS=PREFIX every 1024 inputs and at exit, write
+ *                              "ran N refused M" to PREFIX.<pid>: how many
+ *                              inputs ran and how many the cap refused
+ *                              (bench/fuzz_exec.sh; AFL++'s own mutations
+ *                              are not cap-aware).  Periodic because
+ *                              afl-fuzz ends its persistent children with
+ *                              SIGKILL, so exit handlers never run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz_target.h"
 
@@ -34,6 +42,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct pd_fuzz_cap cap;
 static const struct pd_model_ops *primary;
+static unsigned long long nr_ran, nr_refused;
+static const char *stats_file;
+
+static void write_stats(void)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%ld", stats_file, (long)getpid());
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "ran %llu refused %llu\n", nr_ran, nr_refused);
+		fclose(f);
+	}
+}
 
 /*
  * The crash sites.  noinline and a distinct body each (the signature is
@@ -104,6 +127,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	primary = pd_model_default_primary();
 	if (PAGEDIFF_FUZZ_FEEDBACK && !(fb && !strcmp(fb, "0")))
 		primary = pd_fb_wrap(primary);
+	stats_file = getenv("PAGEDIFF_FUZZ_STATS");
+	if (stats_file && !*stats_file)
+		stats_file = NULL;
+	if (stats_file)
+		atexit(write_stats);
 	return 0;
 }
 
@@ -116,6 +144,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!primary)
 		LLVMFuzzerInitialize(NULL, NULL);
 	v = pd_fuzz_one(data, size, &cap, primary, &r);
+	if (v == PD_FUZZ_REJECTED)
+		nr_refused++;
+	else
+		nr_ran++;
+	if (stats_file && (nr_ran + nr_refused) % 1024 == 0)
+		write_stats();
 	if (v == PD_FUZZ_DIVERGED)
 		diverged(&r);
 	pd_run_result_free(&r);
