@@ -23,11 +23,18 @@
 
 #include "../engine/ctx.h"
 
-#if PAGEDIFF_HAVE_IMPL
-size_t impl_memory_bytes(const void *model);  /* impl/model.c */
-#endif
-
 int cmd_bench(int argc, char **argv);
+
+#if !PAGEDIFF_HAVE_IMPL
+int cmd_bench(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "bench: built without impl/\n");
+	return 2;
+}
+#else
+size_t impl_memory_bytes(const void *model);  /* impl/model.c */
 
 static double now_ns(void)
 {
@@ -358,10 +365,6 @@ int cmd_bench(int argc, char **argv)
 			return 2;
 		}
 	}
-#if !PAGEDIFF_HAVE_IMPL
-	fprintf(stderr, "bench: built without impl/\n");
-	return 2;
-#else
 	for (unsigned i = 0; i < runs; i++)
 		v[i] = bench_pcp_pair(&pd_impl_ops, pairs);
 	pair = median(v, runs);
@@ -409,5 +412,5 @@ int cmd_bench(int argc, char **argv)
 		printf("impl bytes per frame (default config, 2^20 frames): %.1f   (goal <= 64)\n", bpf);
 	}
 	return 0;
-#endif
 }
+#endif /* PAGEDIFF_HAVE_IMPL */
