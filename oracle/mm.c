@@ -18,12 +18,15 @@ static bool proc_alive(const struct oracle *o, uint8_t proc)
 	return proc < PD_MAX_PROCS && o->procs[proc].alive;
 }
 
-/* The vpage of a call, or NULL if the process or vpage does not exist. */
-static struct o_vpage *call_vpage(struct oracle *o, const struct pd_call *call)
+/*
+ * The vpage of a call, for reading, or NULL if the process or vpage does
+ * not exist.  (The faults below take it for writing with o_vpage().)
+ */
+static const struct o_vpage *call_vpage(const struct oracle *o, const struct pd_call *call)
 {
 	if (!proc_alive(o, call->proc) || call->vpage >= o->cfg.vpages)
 		return NULL;
-	return o_vpage(o, call->proc, call->vpage);
+	return &o->procs[call->proc].vp[call->vpage];
 }
 
 /* ---- helpers: new pages, PTE kinds ----------------------------------- */
@@ -37,7 +40,7 @@ static bool alloc_user_page(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 {
 	struct o_alloc_req rq = { .order = 0 };
 
-	rq.tagged = o_vpage(o, proc, vpage)->mte;
+	rq.tagged = o->procs[proc].vp[vpage].mte;
 	snprintf(rq.what, sizeof(rq.what), "%s proc %u vpage %u", what, proc, vpage);
 	return o_alloc_block(o, ctx, &rq, out);
 }
@@ -57,7 +60,8 @@ static uint8_t pte_kind_for(const struct oracle *o, const struct o_vpage *vp, ui
 /* Fill in a new anon page copied from `src` (V5 copy, V8 copy). */
 static void copy_page(struct oracle *o, uint32_t dst, uint32_t src)
 {
-	struct o_frame *d = o_frame(o, dst), *s = o_frame(o, src);
+	struct o_frame *d = o_frame(o, dst);
+	const struct o_frame *s = &o->frames[src];
 
 	d->anon = true;
 	d->anon_exclusive = true;
@@ -70,7 +74,7 @@ static void copy_page(struct oracle *o, uint32_t dst, uint32_t src)
 	 * them (R4: an unreserved besteffort copy is not tagged).
 	 */
 	if (s->mte_tagged && o_tags_capable(o, dst)) {
-		memcpy(o_frame_tags(o, dst), o_frame_tags(o, src), o->tag_bytes);
+		memcpy(o_frame_tags(o, dst), o_frame_tags_rd(o, src), o->tag_bytes);
 		d->mte_tagged = true;
 	}
 }
@@ -219,16 +223,16 @@ static uint8_t fault_read(struct oracle *o, struct pd_ctx *ctx, uint8_t proc, ui
 /* ---- unmapping (V9) -------------------------------------------------- */
 
 /*
- * V9: drop one PTE.  Present/FOA: mc - 1, rc - 1, the page freed at rc 0
- * (locked free, B5).  Swap: slot count - 1, at 0 a slot not in SC is
- * freed (S7).
+ * V9: drop one PTE (vp from o_vpage() or o_vpages()).  Present/FOA:
+ * mc - 1, rc - 1, the page freed at rc 0 (locked free, B5).  Swap: slot
+ * count - 1, at 0 a slot not in SC is freed (S7).
  */
 void o_zap_pte(struct oracle *o, struct o_vpage *vp)
 {
 	switch (vp->kind) {
 	case PD_PTE_PRESENT:
 	case PD_PTE_FOA:
-		o->frames[vp->frame].mapcount--;
+		o_frame(o, vp->frame)->mapcount--;
 		o_put_page(o, vp->frame, 1);
 		break;
 	case PD_PTE_SWAP:
@@ -247,27 +251,34 @@ void o_zap_pte(struct oracle *o, struct o_vpage *vp)
 /* V1, V9: unmap [first, end) of a process; vpages outside a mapping are skipped. */
 static void unmap_range(struct oracle *o, uint8_t proc, uint32_t first, uint32_t end)
 {
-	uint32_t v;
+	struct o_vpage *vp;
+	uint32_t i;
 
-	for (v = first; v < end; v++) {
-		struct o_vpage *vp = o_vpage(o, proc, (uint16_t)v);
-
-		if (!vp->mapped)
+	if (first >= end)
+		return;
+	vp = o_vpages(o, proc, (uint16_t)first, end - first);
+	for (i = 0; i < end - first; i++) {
+		if (!vp[i].mapped)
 			continue;
-		o_zap_pte(o, vp);
-		vp->mapped = false;
-		vp->mte = false;
+		o_zap_pte(o, &vp[i]);
+		vp[i].mapped = false;
+		vp[i].mte = false;
 	}
 }
 
-static void reset_proc(struct o_proc *p)
+/* A process slot as at boot: not alive, not "has pinned", nothing mapped. */
+static void reset_proc(struct oracle *o, uint8_t proc)
 {
+	struct o_proc *p = o_proc(o, proc);
+	struct o_vpage *vp = o_vpages(o, proc, 0, o->cfg.vpages);
 	unsigned v;
 
-	memset(p, 0, sizeof(*p));
-	for (v = 0; v < PD_MAX_VPAGES; v++) {
-		p->vp[v].frame = PD_NO_FRAME;
-		p->vp[v].slot = PD_NO_SLOT;
+	p->alive = false;
+	p->has_pinned = false;
+	for (v = 0; v < o->cfg.vpages; v++) {
+		memset(&vp[v], 0, sizeof(vp[v]));
+		vp[v].frame = PD_NO_FRAME;
+		vp[v].slot = PD_NO_SLOT;
 	}
 }
 
@@ -275,7 +286,7 @@ static void reset_proc(struct o_proc *p)
 static void exit_proc(struct oracle *o, uint8_t proc)
 {
 	unmap_range(o, proc, 0, o->cfg.vpages);
-	reset_proc(&o->procs[proc]);  /* alive 0, has_pinned 0 */
+	reset_proc(o, proc);  /* alive 0, has_pinned 0 */
 }
 
 /* ---- process ops ----------------------------------------------------- */
@@ -291,8 +302,8 @@ void o_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	reset_proc(&o->procs[call->proc]);
-	o->procs[call->proc].alive = true;
+	reset_proc(o, call->proc);
+	o_proc(o, call->proc)->alive = true;
 }
 
 /* V1: map [V, min(V+N, vpages)), unmapping what was there (MAP_FIXED). */
@@ -300,7 +311,8 @@ void o_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	       struct pd_result *res)
 {
 	struct oracle *o = model;
-	uint32_t v, end;
+	struct o_vpage *vp;
+	uint32_t i, end;
 
 	o_res_init(res);
 	if (!proc_alive(o, call->proc)) {
@@ -311,11 +323,10 @@ void o_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	if (end > o->cfg.vpages)
 		end = o->cfg.vpages;
 	unmap_range(o, call->proc, call->vpage, end);
-	for (v = call->vpage; v < end; v++) {
-		struct o_vpage *vp = o_vpage(o, call->proc, (uint16_t)v);
-
-		vp->mapped = true;
-		vp->mte = call->flags & PD_MMAP_MTE;
+	vp = o_vpages(o, call->proc, call->vpage, end - call->vpage);
+	for (i = 0; i < end - call->vpage; i++) {
+		vp[i].mapped = true;
+		vp[i].mte = call->flags & PD_MMAP_MTE;
 	}
 }
 
@@ -359,7 +370,7 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	       struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_proc *parent, *child;
+	struct o_vpage *pvp, *cvp;
 	uint32_t v, head, copy;
 
 	o_res_init(res);
@@ -368,17 +379,18 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	parent = &o->procs[call->proc];
-	child = &o->procs[call->child];
-	reset_proc(child);
-	child->alive = true;
+	reset_proc(o, call->child);
+	o_proc(o, call->child)->alive = true;
+	/* Both processes' PTEs, at once: the parent's are write-protected below. */
+	pvp = o_vpages(o, call->proc, 0, o->cfg.vpages);
+	cvp = o_vpages(o, call->child, 0, o->cfg.vpages);
 	for (v = 0; v < o->cfg.vpages; v++) {
-		child->vp[v].mapped = parent->vp[v].mapped;
-		child->vp[v].mte = parent->vp[v].mte;
+		cvp[v].mapped = pvp[v].mapped;
+		cvp[v].mte = pvp[v].mte;
 	}
 
 	for (v = 0; v < o->cfg.vpages; v++) {
-		struct o_vpage *pv = &parent->vp[v], *cv = &child->vp[v];
+		struct o_vpage *pv = &pvp[v], *cv = &cvp[v];
 		struct o_frame *fr;
 
 		if (!pv->mapped)
@@ -387,13 +399,13 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		case PD_PTE_PRESENT:
 		case PD_PTE_FOA:
 			head = pv->frame;
-			fr = o_frame(o, head);
 			/*
 			 * V8: the parent has ever pinned and the page may be
 			 * pinned (rc >= BIAS): the child gets a copy now; the
 			 * parent keeps its page and PTE unchanged.
 			 */
-			if (parent->has_pinned && fr->refcount >= PD_PIN_BIAS) {
+			if (o->procs[call->proc].has_pinned &&
+			    o->frames[head].refcount >= PD_PIN_BIAS) {
 				if (!alloc_user_page(o, ctx, call->child, (uint16_t)v,
 						     "fork copy", &copy)) {
 					/* V8: the partial child is torn down as by exit. */
@@ -411,6 +423,7 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			 * V8: otherwise AE cleared, both PTEs write-protected
 			 * (same kind), mc + 1, rc + 1.
 			 */
+			fr = o_frame(o, head);
 			fr->anon_exclusive = false;
 			pv->writable = false;
 			cv->kind = pv->kind;
@@ -421,7 +434,7 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			break;
 		case PD_PTE_SWAP:
 			/* V8: slot count + 1; the exclusive bit cleared in both. */
-			o->slots[pv->slot].count++;
+			o_slot(o, pv->slot)->count++;
 			pv->exclusive = false;
 			cv->kind = PD_PTE_SWAP;
 			cv->slot = pv->slot;
@@ -443,8 +456,8 @@ void o_op_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	       struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp = call_vpage(o, call);
-	struct o_frame *fr;
+	const struct o_vpage *vp = call_vpage(o, call);
+	const struct o_frame *fr;
 
 	o_res_init(res);
 	if (!vp) {
@@ -460,7 +473,7 @@ void o_op_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	res->status = fault_read(o, ctx, call->proc, call->vpage);
 	if (res->status != PD_OK)
 		return;
-	fr = o_frame(o, vp->frame);
+	fr = &o->frames[vp->frame];
 	res->value = fr->content_defined ? fr->content : 0;
 }
 
@@ -473,7 +486,7 @@ void o_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp = call_vpage(o, call);
+	const struct o_vpage *vp = call_vpage(o, call);
 	struct o_frame *fr;
 
 	o_res_init(res);
@@ -488,11 +501,11 @@ void o_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	res->status = fault_write(o, ctx, call->proc, call->vpage);
 	if (res->status != PD_OK)
 		return;
-	fr = o_frame(o, vp->frame);
-	if (vp->mte && pd_tag_get(o_frame_tags(o, vp->frame), call->granule) != (call->tag & 0xf)) {
+	if (vp->mte && pd_tag_get(o_frame_tags_rd(o, vp->frame), call->granule) != (call->tag & 0xf)) {
 		res->status = PD_TAGCHECK;
 		return;
 	}
+	fr = o_frame(o, vp->frame);
 	fr->content = call->value;
 	fr->content_defined = true;
 }
@@ -502,7 +515,7 @@ void o_op_settag(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		 struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp = call_vpage(o, call);
+	const struct o_vpage *vp = call_vpage(o, call);
 
 	o_res_init(res);
 	if (!vp || call->granule >= o->cfg.granules) {
@@ -517,7 +530,7 @@ void o_op_settag(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	if (res->status != PD_OK)
 		return;
 	pd_tag_set(o_frame_tags(o, vp->frame), call->granule, call->tag);
-	o->frames[vp->frame].mte_tagged = true;
+	o_frame(o, vp->frame)->mte_tagged = true;
 }
 
 /* ---- GUP ------------------------------------------------------------- */
@@ -532,7 +545,7 @@ void o_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	      struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp = call_vpage(o, call);
+	const struct o_vpage *vp = call_vpage(o, call);
 	uint8_t st;
 
 	o_res_init(res);
@@ -558,8 +571,8 @@ void o_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = st;
 		return;
 	}
-	o->frames[vp->frame].refcount += PD_PIN_BIAS;
-	o->procs[call->proc].has_pinned = true;
+	o_frame(o, vp->frame)->refcount += PD_PIN_BIAS;
+	o_proc(o, call->proc)->has_pinned = true;
 	res->frame = vp->frame;
 }
 
@@ -589,14 +602,14 @@ void o_op_pin_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_frame *fr;
+	const struct o_frame *fr;
 
 	o_res_init(res);
 	if (!held_page(o, call->frame, PD_PIN_BIAS)) {
 		res->status = PD_EINVAL;
 		return;
 	}
-	fr = o_frame(o, call->frame);
+	fr = &o->frames[call->frame];
 	res->value = fr->content_defined ? fr->content : 0;
 }
 
@@ -629,7 +642,7 @@ void o_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	      struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp = call_vpage(o, call);
+	const struct o_vpage *vp = call_vpage(o, call);
 
 	o_res_init(res);
 	if (!vp) {
@@ -643,7 +656,7 @@ void o_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	res->status = fault_read(o, ctx, call->proc, call->vpage);
 	if (res->status != PD_OK)
 		return;
-	o->frames[vp->frame].refcount++;
+	o_frame(o, vp->frame)->refcount++;
 	res->frame = vp->frame;
 }
 
@@ -666,13 +679,13 @@ void o_op_ref_read(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		   struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_frame *fr;
+	const struct o_frame *fr;
 
 	o_res_init(res);
 	if (!held_page(o, call->frame, 1)) {
 		res->status = PD_EINVAL;
 		return;
 	}
-	fr = o_frame(o, call->frame);
+	fr = &o->frames[call->frame];
 	res->value = fr->content_defined ? fr->content : 0;
 }

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * ops.c - the oracle's model table: create/destroy, the observable state
- * (spec.md §2, the structs of pagediff.h), its consistency check, and
- * pd_oracle_ops.
+ * (spec.md §2, the structs of pagediff.h), its consistency check, what an
+ * op changed (o_touch), and pd_oracle_ops.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "oracle.h"
+
+/*
+ * pd_touch is referenced weakly: a program that links the oracle without
+ * the engine (the standalone tests `pagediff emit-c` writes, which bring
+ * their own struct pd_ctx) need not define it, and then gets no touches.
+ */
+#pragma weak pd_touch
 
 /* Packed tag storage of all frames is capped: 2^20 frames x 256 granules. */
 #define O_MAX_FRAME_TAG_BYTES ((size_t)1 << 27)
@@ -174,7 +181,7 @@ static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_stat
 	if (fr->content_defined)
 		out->content = fr->content;
 	if (fr->mte_tagged)
-		memcpy(out->tags, o_frame_tags(o, frame), o->tag_bytes);
+		memcpy(out->tags, o_frame_tags_rd(o, frame), o->tag_bytes);
 }
 
 /* Per PTE.  A dead process or an unmapped vpage reports NONE, no frame, no slot. */
@@ -240,7 +247,7 @@ static void oracle_slot_state(void *model, uint32_t slot, struct pd_slot_state *
 	if (out->in_use)
 		out->content = sl->content;
 	if (sl->tags_saved)
-		memcpy(out->tags, o_slot_tags(o, slot), o->tag_bytes);
+		memcpy(out->tags, o_slot_tags_rd(o, slot), o->tag_bytes);
 }
 
 static void oracle_unit_state(void *model, uint32_t unit, struct pd_unit_state *out)
@@ -265,19 +272,15 @@ static void oracle_tagblock_state(void *model, uint32_t block, struct pd_tagbloc
 	out->pins = o->tagblocks[block].pins;
 }
 
+/* The counts oracle_check recounts (B3, L5), so that this is not a scan. */
 static void oracle_totals(void *model, struct pd_totals *out)
 {
 	struct oracle *o = model;
-	uint32_t f;
 	unsigned p;
 
 	memset(out, 0, sizeof(*out));
-	for (f = 0; f < o->nr_frames; f++) {
-		if (o->frames[f].kind == PD_FRAME_FREE)
-			out->free_frames++;
-		else if (o->frames[f].kind == PD_FRAME_DEFERRED)
-			out->deferred_frames += 1u << o->frames[f].order;
-	}
+	out->free_frames = o->free_frames;
+	out->deferred_frames = o->deferred_frames;
 	for (p = 0; p < PD_MAX_PROCS; p++)
 		out->live_procs += o->procs[p].alive;
 }
@@ -287,7 +290,7 @@ static void oracle_totals(void *model, struct pd_totals *out)
 static void oracle_check(void *model, struct pd_ctx *ctx)
 {
 	struct oracle *o = model;
-	uint32_t f, s, b, u, n, first, last, deferred = 0, max;
+	uint32_t f, s, b, u, n, first, last, deferred = 0, nfree = 0, max;
 	unsigned p, v;
 
 	max = o->nr_frames;
@@ -313,8 +316,10 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 	for (f = 0; f < o->nr_frames; f++) {
 		const struct o_frame *fr = &o->frames[f];
 
-		if (fr->kind == PD_FRAME_FREE)
+		if (fr->kind == PD_FRAME_FREE) {
+			nfree++;
 			continue;
+		}
 		if (!o_unit_accepted(o, f))
 			pd_violation(ctx, "check", "oracle: %s frame %u in unaccepted unit %u (A2)",
 				     fr->kind == PD_FRAME_TAIL ? "tail" : "allocated", f,
@@ -348,6 +353,9 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 	if (deferred != o->deferred_frames)
 		pd_violation(ctx, "check", "oracle: %u deferred frames counted, %u on DEFERRED blocks (L5)",
 			     o->deferred_frames, deferred);
+	if (nfree != o->free_frames)
+		pd_violation(ctx, "check", "oracle: %u free frames counted, %u frames FREE (B3)",
+			     o->free_frames, nfree);
 
 	/* V9: mapcount == #PRESENT/FOA PTEs; writable => AE. */
 	memset(o->scratch, 0, (size_t)max * sizeof(*o->scratch));
@@ -415,36 +423,82 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 				     b, o->tagblocks[b].reservations, o->scratch[b]);
 }
 
+/* ---- what an op changed (PD_CAP_TOUCH) ------------------------------- */
+
+/* Called by the accessors of oracle.h for what they hand out for writing. */
+void o_touch(struct oracle *o, unsigned obj, uint32_t id, uint32_t n)
+{
+	if (o->ctx && pd_touch)
+		pd_touch(o->ctx, obj, id, n);
+}
+
+/* Every op runs with o->ctx set to its call's ctx (o_touch reports there). */
+#define O_ENTRY(op)							\
+	static void oracle_##op(void *model, struct pd_ctx *ctx,	\
+				const struct pd_call *call, struct pd_result *res) \
+	{								\
+		struct oracle *o = model;				\
+									\
+		o->ctx = ctx;						\
+		o_op_##op(model, ctx, call, res);			\
+		o->ctx = NULL;						\
+	}
+
+O_ENTRY(alloc)
+O_ENTRY(free)
+O_ENTRY(drain)
+O_ENTRY(zone_lock)
+O_ENTRY(zone_unlock)
+O_ENTRY(spawn)
+O_ENTRY(mmap)
+O_ENTRY(munmap)
+O_ENTRY(exit)
+O_ENTRY(fork)
+O_ENTRY(read)
+O_ENTRY(write)
+O_ENTRY(settag)
+O_ENTRY(swapout)
+O_ENTRY(swapcache_drop)
+O_ENTRY(pin)
+O_ENTRY(unpin)
+O_ENTRY(pin_read)
+O_ENTRY(pin_write)
+O_ENTRY(get)
+O_ENTRY(put)
+O_ENTRY(ref_read)
+O_ENTRY(tagstore_pin)
+O_ENTRY(tagstore_unpin)
+
 const struct pd_model_ops pd_oracle_ops = {
 	.name = "oracle",
-	.caps = PD_CAP_REPLAY,
+	.caps = PD_CAP_REPLAY | PD_CAP_TOUCH,
 	.create = oracle_create,
 	.destroy = oracle_destroy,
 
-	.alloc = o_op_alloc,
-	.free = o_op_free,
-	.drain = o_op_drain,
-	.zone_lock = o_op_zone_lock,
-	.zone_unlock = o_op_zone_unlock,
-	.spawn = o_op_spawn,
-	.mmap = o_op_mmap,
-	.munmap = o_op_munmap,
-	.exit = o_op_exit,
-	.fork = o_op_fork,
-	.read = o_op_read,
-	.write = o_op_write,
-	.settag = o_op_settag,
-	.swapout = o_op_swapout,
-	.swapcache_drop = o_op_swapcache_drop,
-	.pin = o_op_pin,
-	.unpin = o_op_unpin,
-	.pin_read = o_op_pin_read,
-	.pin_write = o_op_pin_write,
-	.get = o_op_get,
-	.put = o_op_put,
-	.ref_read = o_op_ref_read,
-	.tagstore_pin = o_op_tagstore_pin,
-	.tagstore_unpin = o_op_tagstore_unpin,
+	.alloc = oracle_alloc,
+	.free = oracle_free,
+	.drain = oracle_drain,
+	.zone_lock = oracle_zone_lock,
+	.zone_unlock = oracle_zone_unlock,
+	.spawn = oracle_spawn,
+	.mmap = oracle_mmap,
+	.munmap = oracle_munmap,
+	.exit = oracle_exit,
+	.fork = oracle_fork,
+	.read = oracle_read,
+	.write = oracle_write,
+	.settag = oracle_settag,
+	.swapout = oracle_swapout,
+	.swapcache_drop = oracle_swapcache_drop,
+	.pin = oracle_pin,
+	.unpin = oracle_unpin,
+	.pin_read = oracle_pin_read,
+	.pin_write = oracle_pin_write,
+	.get = oracle_get,
+	.put = oracle_put,
+	.ref_read = oracle_ref_read,
+	.tagstore_pin = oracle_tagstore_pin,
+	.tagstore_unpin = oracle_tagstore_unpin,
 
 	.frame_state = oracle_frame_state,
 	.pte_state = oracle_pte_state,

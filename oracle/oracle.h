@@ -28,6 +28,16 @@
  *   slot.count == #SWAP PTEs naming it                              (S2)
  *   slot.in_swapcache <=> frames[slot.frame].sc_slot == slot        (S4)
  *   deferred_frames == sum of 2^order over DEFERRED heads           (L5)
+ *   free_frames == #FREE frames                                      (B3)
+ *
+ * What an op changed (PD_CAP_TOUCH): every op runs with o->ctx set to
+ * its call's ctx, and the state is written only through the accessors at
+ * the end of this header (o_frame, o_block, o_vpage, o_vpages, o_proc,
+ * o_slot, o_unit, o_tagblock and the tag accessors), each of which reports
+ * what it hands out with pd_touch().  Reads go to the arrays directly.
+ * So the rules below never mention touching, and a change cannot be
+ * missed (tests/unit/test_incremental.c checks it); a read through an
+ * accessor costs only one more object compared.
  */
 #ifndef PAGEDIFF_ORACLE_H
 #define PAGEDIFF_ORACLE_H
@@ -116,6 +126,9 @@ struct oracle {
 	bool zone_locked;            /* L1: an interrupted context holds the zone lock */
 	uint8_t zone_lock_cpu;
 	uint32_t deferred_frames;    /* L5: frames in DEFERRED blocks */
+	uint32_t free_frames;        /* B3: FREE frames (totals without a scan) */
+
+	struct pd_ctx *ctx;          /* the call in progress, NULL between calls: o_touch() */
 
 	uint32_t *scratch;           /* oracle_check: one counter per frame/slot/tag block */
 };
@@ -128,17 +141,88 @@ struct o_alloc_req {
 	char what[64];               /* "alloc", "fault p0 vpage=3", ... */
 };
 
+/* ---- state accessors: for writing, each reports what it hands out ---- */
+
+/* Objects id .. id+n-1 of kind obj (enum pd_obj_kind) change in this call. */
+void o_touch(struct oracle *o, unsigned obj, uint32_t id, uint32_t n);
+
+/* Frame f. */
 static inline struct o_frame *o_frame(struct oracle *o, uint32_t f)
-{ return &o->frames[f]; }
+{
+	o_touch(o, PD_OBJ_FRAME, f, 1);
+	return &o->frames[f];
+}
 
+/* The 2^order frames of the block at head, at once; [0] is the head. */
+static inline struct o_frame *o_block(struct oracle *o, uint32_t head, uint8_t order)
+{
+	o_touch(o, PD_OBJ_FRAME, head, 1u << order);
+	return &o->frames[head];
+}
+
+/* The packed tags of frame f (part of its state). */
 static inline uint8_t *o_frame_tags(struct oracle *o, uint32_t f)
-{ return &o->frame_tags[(size_t)f * o->tag_bytes]; }
+{
+	o_touch(o, PD_OBJ_FRAME, f, 1);
+	return &o->frame_tags[(size_t)f * o->tag_bytes];
+}
 
+static inline struct o_slot *o_slot(struct oracle *o, uint32_t s)
+{
+	o_touch(o, PD_OBJ_SLOT, s, 1);
+	return &o->slots[s];
+}
+
+/* The saved tags of slot s (part of its state). */
 static inline uint8_t *o_slot_tags(struct oracle *o, uint32_t s)
-{ return &o->slot_tags[(size_t)s * o->tag_bytes]; }
+{
+	o_touch(o, PD_OBJ_SLOT, s, 1);
+	return &o->slot_tags[(size_t)s * o->tag_bytes];
+}
 
 static inline struct o_vpage *o_vpage(struct oracle *o, uint8_t proc, uint16_t vpage)
-{ return &o->procs[proc].vp[vpage]; }
+{
+	o_touch(o, PD_OBJ_PTE, PD_PTE_ID(proc, vpage), 1);
+	return &o->procs[proc].vp[vpage];
+}
+
+/* vpages first .. first+n-1 of a process, at once; [0] is vpage first. */
+static inline struct o_vpage *o_vpages(struct oracle *o, uint8_t proc, uint16_t first,
+				       uint32_t n)
+{
+	o_touch(o, PD_OBJ_PTE, PD_PTE_ID(proc, first), n);
+	return &o->procs[proc].vp[first];
+}
+
+/* A process's flags (alive, has_pinned); its PTEs are o_vpage's. */
+static inline struct o_proc *o_proc(struct oracle *o, uint8_t proc)
+{
+	o_touch(o, PD_OBJ_PROC, proc, 1);
+	return &o->procs[proc];
+}
+
+/*
+ * Unit u.  Its frames report its `accepted` too (A2): a caller that
+ * changes it touches them as well (zone.c, accept_range()).
+ */
+static inline struct o_unit *o_unit(struct oracle *o, uint32_t u)
+{
+	o_touch(o, PD_OBJ_UNIT, u, 1);
+	return &o->units[u];
+}
+
+static inline struct o_tagblock *o_tagblock(struct oracle *o, uint32_t b)
+{
+	o_touch(o, PD_OBJ_TAGBLOCK, b, 1);
+	return &o->tagblocks[b];
+}
+
+/* Reading tags, no touch. */
+static inline const uint8_t *o_frame_tags_rd(const struct oracle *o, uint32_t f)
+{ return &o->frame_tags[(size_t)f * o->tag_bytes]; }
+
+static inline const uint8_t *o_slot_tags_rd(const struct oracle *o, uint32_t s)
+{ return &o->slot_tags[(size_t)s * o->tag_bytes]; }
 
 static inline void o_res_init(struct pd_result *res)
 {

@@ -20,16 +20,20 @@ bool o_slot_in_use(const struct oracle *o, uint32_t s)
 /* S7: a slot is freed (count 0, not in SC) together with its saved tags. */
 static void free_slot(struct oracle *o, uint32_t s)
 {
-	memset(&o->slots[s], 0, sizeof(o->slots[s]));
-	o->slots[s].frame = PD_NO_FRAME;
+	struct o_slot *sl = o_slot(o, s);
+
+	memset(sl, 0, sizeof(*sl));
+	sl->frame = PD_NO_FRAME;
 	memset(o_slot_tags(o, s), 0, o->tag_bytes);
 }
 
 /* V9: drop one swap PTE's reference; at 0 a slot not in SC is freed (S7). */
 void o_slot_put(struct oracle *o, uint32_t s)
 {
-	o->slots[s].count--;
-	if (o->slots[s].count == 0 && !o->slots[s].in_swapcache)
+	struct o_slot *sl = o_slot(o, s);
+
+	sl->count--;
+	if (sl->count == 0 && !sl->in_swapcache)
 		free_slot(o, s);
 }
 
@@ -41,12 +45,13 @@ void o_swapcache_remove(struct oracle *o, uint32_t head)
 {
 	struct o_frame *fr = o_frame(o, head);
 	uint32_t s = fr->sc_slot;
+	struct o_slot *sl = o_slot(o, s);
 
 	fr->in_swapcache = false;
 	fr->sc_slot = 0;
-	o->slots[s].in_swapcache = false;
-	o->slots[s].frame = PD_NO_FRAME;
-	if (o->slots[s].count == 0)
+	sl->in_swapcache = false;
+	sl->frame = PD_NO_FRAME;
+	if (sl->count == 0)
 		free_slot(o, s);
 	o_put_page(o, head, 1);
 }
@@ -119,7 +124,7 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_vpage *vp;
+	const struct o_vpage *vp;
 	struct o_frame *fr;
 	struct o_slot *sl;
 	uint32_t head, s, n, p, v;
@@ -131,7 +136,7 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	vp = o_vpage(o, call->proc, call->vpage);
+	vp = &o->procs[call->proc].vp[call->vpage];
 	/* S1: unmapped: efault; not present/FOA: refused; may be pinned: refused. */
 	if (!vp->mapped) {
 		res->status = PD_EFAULT;
@@ -142,8 +147,7 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		return;
 	}
 	head = vp->frame;
-	fr = o_frame(o, head);
-	if (fr->refcount >= PD_PIN_BIAS) {
+	if (o->frames[head].refcount >= PD_PIN_BIAS) {
 		res->status = PD_REFUSED;
 		return;
 	}
@@ -152,9 +156,9 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	 * slot (no placement), as in shrink_folio_list(), which only calls
 	 * add_to_swap() for a folio not in the swap cache.
 	 */
-	sc = fr->in_swapcache;
+	sc = o->frames[head].in_swapcache;
 	if (sc) {
-		s = fr->sc_slot;
+		s = o->frames[head].sc_slot;
 	} else {
 		s = choose_slot(o, ctx, call->proc, call->vpage);
 		if (s == PD_NO_SLOT) {
@@ -162,7 +166,8 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			return;
 		}
 	}
-	sl = &o->slots[s];
+	fr = o_frame(o, head);
+	sl = o_slot(o, s);
 
 	/*
 	 * S2, S3: every PTE mapping the page (reverse map: all processes)
@@ -175,11 +180,13 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		if (!o->procs[p].alive)
 			continue;
 		for (v = 0; v < o->cfg.vpages; v++) {
-			struct o_vpage *w = &o->procs[p].vp[v];
+			const struct o_vpage *r = &o->procs[p].vp[v];
+			struct o_vpage *w;
 
-			if ((w->kind != PD_PTE_PRESENT && w->kind != PD_PTE_FOA) ||
-			    w->frame != head)
+			if ((r->kind != PD_PTE_PRESENT && r->kind != PD_PTE_FOA) ||
+			    r->frame != head)
 				continue;
+			w = o_vpage(o, (uint8_t)p, (uint16_t)v);
 			w->kind = PD_PTE_SWAP;
 			w->writable = false;
 			w->frame = PD_NO_FRAME;
@@ -192,7 +199,7 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	/* S2: the slot saves the content and, if PG_mte_tagged, the tags. */
 	sl->content = fr->content_defined ? fr->content : 0;
 	if (fr->mte_tagged) {
-		memcpy(o_slot_tags(o, s), o_frame_tags(o, head), o->tag_bytes);
+		memcpy(o_slot_tags(o, s), o_frame_tags_rd(o, head), o->tag_bytes);
 		sl->tags_saved = true;
 	} else {
 		memset(o_slot_tags(o, s), 0, o->tag_bytes);
@@ -236,7 +243,7 @@ uint8_t o_swapin(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 {
 	struct o_vpage *vp = o_vpage(o, proc, vpage);
 	uint32_t s = vp->slot, head;
-	struct o_slot *sl = &o->slots[s];
+	struct o_slot *sl = o_slot(o, s);
 	struct o_frame *fr;
 	bool needs_reserve = vp->mte && o->cfg.tagstore == PD_TAGSTORE_BESTEFFORT;
 	bool fresh = false, reserved_now = false, excl, exclusive;
@@ -283,7 +290,7 @@ uint8_t o_swapin(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 	 */
 	if (o_tags_capable(o, head) && (fresh || reserved_now || !fr->mte_tagged)) {
 		if (sl->tags_saved) {
-			memcpy(o_frame_tags(o, head), o_slot_tags(o, s), o->tag_bytes);
+			memcpy(o_frame_tags(o, head), o_slot_tags_rd(o, s), o->tag_bytes);
 			fr->mte_tagged = true;
 		} else if (reserved_now) {
 			memset(o_frame_tags(o, head), 0, o->tag_bytes);
@@ -330,7 +337,7 @@ void o_op_swapcache_drop(void *model, struct pd_ctx *ctx, const struct pd_call *
 			 struct pd_result *res)
 {
 	struct oracle *o = model;
-	struct o_slot *sl;
+	const struct o_slot *sl;
 
 	o_res_init(res);
 	if (call->slot >= o->cfg.slots) {

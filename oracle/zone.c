@@ -31,18 +31,29 @@ bool o_unit_accepted(const struct oracle *o, uint32_t frame)
 /* A1: accept a still-unaccepted unit, counting it.  Never called twice. */
 static void accept_unit(struct oracle *o, uint32_t u)
 {
+	struct o_unit *un;
+
 	if (o->units[u].accepted)
 		return;
-	o->units[u].accepted = true;
-	o->units[u].times_accepted++;
+	un = o_unit(o, u);
+	un->accepted = true;
+	un->times_accepted++;
 }
 
 /* Accept every still-unaccepted unit overlapping frames [first, first + n). */
 static void accept_range(struct oracle *o, uint32_t first, uint32_t n)
 {
-	uint32_t u, ulast = (first + n - 1) >> o->cfg.accept_order;
+	uint32_t u, ufirst = first >> o->cfg.accept_order;
+	uint32_t ulast = (first + n - 1) >> o->cfg.accept_order;
 
-	for (u = first >> o->cfg.accept_order; u <= ulast; u++)
+	for (u = ufirst; u <= ulast && o->units[u].accepted; u++)
+		;
+	if (u > ulast)
+		return;  /* all accepted already */
+	/* A2: the frames of the units report `accepted`: they change too. */
+	o_touch(o, PD_OBJ_FRAME, ufirst << o->cfg.accept_order,
+		(ulast - ufirst + 1) << o->cfg.accept_order);
+	for (; u <= ulast; u++)
 		accept_unit(o, u);
 }
 
@@ -79,6 +90,8 @@ void o_zone_init(struct oracle *o)
 {
 	uint32_t u, b, first, last;
 
+	/* B3: at boot every frame is FREE. */
+	o->free_frames = o->nr_frames;
 	/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
 	for (u = 0; u < o->nr_units; u++) {
 		o->units[u].accepted = !((o->cfg.unaccepted >> (u % 8)) & 1);
@@ -136,7 +149,7 @@ bool o_tags_capable(const struct oracle *o, uint32_t head)
  */
 bool o_try_reserve(struct oracle *o, uint32_t head)
 {
-	struct o_frame *fr = o_frame(o, head);
+	const struct o_frame *fr = &o->frames[head];
 	uint32_t b, first, last;
 
 	if (o->cfg.tagstore == PD_TAGSTORE_NONE || fr->tag_reserved)
@@ -145,23 +158,22 @@ bool o_try_reserve(struct oracle *o, uint32_t head)
 		return false;
 	tag_block_range(o, head, fr->order, &first, &last);
 	for (b = first; b <= last; b++)
-		o->tagblocks[b].reservations++;
-	fr->tag_reserved = true;
+		o_tagblock(o, b)->reservations++;
+	o_frame(o, head)->tag_reserved = true;
 	return true;
 }
 
 /* R3: freeing a reserved block drops one reservation on each tag block. */
 static void drop_reservation(struct oracle *o, uint32_t head)
 {
-	struct o_frame *fr = o_frame(o, head);
 	uint32_t b, first, last;
 
-	if (!fr->tag_reserved)
+	if (!o->frames[head].tag_reserved)
 		return;
-	tag_block_range(o, head, fr->order, &first, &last);
+	tag_block_range(o, head, o->frames[head].order, &first, &last);
 	for (b = first; b <= last; b++)
-		o->tagblocks[b].reservations--;
-	fr->tag_reserved = false;
+		o_tagblock(o, b)->reservations--;
+	o_frame(o, head)->tag_reserved = false;
 }
 
 /* ---- legality of a placement ----------------------------------------- */
@@ -278,21 +290,21 @@ static uint32_t lowest_legal_block(const struct oracle *o, const struct o_alloc_
 static void place_block(struct oracle *o, const struct o_alloc_req *rq, uint32_t head)
 {
 	uint32_t f, n = 1u << rq->order;
-	struct o_frame *fr = o_frame(o, head);
+	struct o_frame *blk;
 
 	/* A3: accept=flag accepts every still-unaccepted unit it overlaps. */
 	if (o->cfg.accept == PD_ACCEPT_FLAG)
 		accept_range(o, head, n);
 
 	/* B4 */
-	memset(fr, 0, sizeof(*fr));
-	fr->kind = PD_FRAME_HEAD;
-	fr->order = rq->order;
-	fr->refcount = 1;
-	for (f = head + 1; f < head + n; f++) {
-		memset(&o->frames[f], 0, sizeof(o->frames[f]));
-		o->frames[f].kind = PD_FRAME_TAIL;
-	}
+	blk = o_block(o, head, rq->order);
+	memset(blk, 0, n * sizeof(*blk));
+	blk[0].kind = PD_FRAME_HEAD;
+	blk[0].order = rq->order;
+	blk[0].refcount = 1;
+	for (f = 1; f < n; f++)
+		blk[f].kind = PD_FRAME_TAIL;
+	o->free_frames -= n;
 
 	/*
 	 * R2: a tagged allocation reserves its tag blocks (strict: the block
@@ -302,7 +314,7 @@ static void place_block(struct oracle *o, const struct o_alloc_req *rq, uint32_t
 	 */
 	if (rq->tagged && o_try_reserve(o, head)) {
 		memset(o_frame_tags(o, head), 0, o->tag_bytes);
-		fr->mte_tagged = true;
+		o_frame(o, head)->mte_tagged = true;
 	}
 }
 
@@ -460,14 +472,14 @@ bool o_alloc_block(struct oracle *o, struct pd_ctx *ctx,
  */
 static void clear_block(struct oracle *o, uint32_t head)
 {
-	struct o_frame *fr = o_frame(o, head);
-	uint32_t f, n = 1u << fr->order;
+	uint8_t order = o->frames[head].order;
+	uint32_t n = 1u << order;
 
 	drop_reservation(o, head);
-	for (f = head; f < head + n; f++) {
-		memset(&o->frames[f], 0, sizeof(o->frames[f]));  /* kind FREE */
-		memset(o_frame_tags(o, f), 0, o->tag_bytes);
-	}
+	memset(o_block(o, head, order), 0, n * sizeof(struct o_frame));  /* kind FREE */
+	/* The tags of the block's frames, all touched just now. */
+	memset(&o->frame_tags[(size_t)head * o->tag_bytes], 0, (size_t)n * o->tag_bytes);
+	o->free_frames += n;
 }
 
 /* L5: free every DEFERRED block (they are freed before any locked free). */
@@ -512,6 +524,7 @@ void o_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct oracle *o = model;
 	struct o_alloc_req rq = { .order = call->order };
+	struct o_frame *fr;
 	uint32_t head;
 
 	o_res_init(res);
@@ -540,8 +553,9 @@ void o_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	}
 	/* B4: content 0 and defined with ZERO; L2: NOLOCK always zeroes. */
 	if (call->flags & (PD_ALLOC_ZERO | PD_ALLOC_NOLOCK)) {
-		o->frames[head].content = 0;
-		o->frames[head].content_defined = true;
+		fr = o_frame(o, head);
+		fr->content = 0;
+		fr->content_defined = true;
 	}
 	res->frame = head;
 	res->order = call->order;
@@ -552,7 +566,7 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct oracle *o = model;
 	uint32_t f, head = call->frame;
-	struct o_frame *fr;
+	struct o_frame *blk;
 
 	o_res_init(res);
 	if (head >= o->nr_frames || o->frames[head].kind != PD_FRAME_HEAD ||
@@ -560,7 +574,6 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	fr = o_frame(o, head);
 	if (!(call->flags & PD_FREE_NOLOCK)) {
 		o_free_block_locked(o, head);  /* B5, L5 */
 		return;
@@ -577,10 +590,12 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		return;
 	}
 	clear_block(o, head);
-	fr->kind = PD_FRAME_DEFERRED;
-	fr->order = call->order;
-	for (f = head + 1; f < head + (1u << call->order); f++)
-		o->frames[f].kind = PD_FRAME_TAIL;
+	blk = o_block(o, head, call->order);
+	blk[0].kind = PD_FRAME_DEFERRED;
+	blk[0].order = call->order;
+	for (f = 1; f < (1u << call->order); f++)
+		blk[f].kind = PD_FRAME_TAIL;
+	o->free_frames -= 1u << call->order;
 	o->deferred_frames += 1u << call->order;
 }
 
@@ -623,7 +638,7 @@ void o_op_tagstore_pin(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 		res->status = PD_EINVAL;
 		return;
 	}
-	o->tagblocks[call->block].pins++;
+	o_tagblock(o, call->block)->pins++;
 }
 
 /* R1: unpin of an unpinned tag block is einval. */
@@ -637,5 +652,5 @@ void o_op_tagstore_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *
 		res->status = PD_EINVAL;
 		return;
 	}
-	o->tagblocks[call->block].pins--;
+	o_tagblock(o, call->block)->pins--;
 }
