@@ -26,11 +26,7 @@ static const struct command commands[] = {
 	{ "triage", cmd_triage, "group crash files by signature, shrink one per group" },
 	{ "emit-c", cmd_emit_c, "a diverging trace as a standalone C unit test" },
 	{ "random", cmd_random, "run seeded random inputs through the fuzz target's entry" },
-	/*
-	 * bench: added later as `int cmd_bench(int argc, char **argv)` in
-	 * tools/bench.c (declare it in tool.h and add a row here):
-	 * { "bench", cmd_bench, "..." },
-	 */
+	{ "bench",  cmd_bench,  "allocator benchmarks: impl vs oracle, pcp pair, scaling" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -39,6 +39,8 @@ int cmd_emit_c(int argc, char **argv);
 
 /* ---- random.c ---- */
 int cmd_random(int argc, char **argv);
+/* bench.c */
+int cmd_bench(int argc, char **argv);
 
 /* ---- io.c ---- */
 /* Read a whole file ("-" = stdin); malloc'd into *buf. */
