@@ -57,7 +57,7 @@ run_rate() {
 	t0=$(date +%s.%N)
 	"${pin[@]}" "$bin" -runs="$k" "$dir"/* >/dev/null 2>&1
 	t1=$(date +%s.%N)
-	echo "$n $k $t0 $t1" | awk '{ printf "%.1f", $1 * $2 / ($4 - $3) }'
+	echo "$n $k $t0 $t1" | awk '{ printf "%.3g", $1 * $2 / ($4 - $3) }'
 }
 
 # libFuzzer mutating from the corpus: executions / wall time, and the share
@@ -72,7 +72,7 @@ fuzz_rate() {
 		"$tmp/work" >"$tmp/log" 2>&1 || true
 	t1=$(date +%s.%N)
 	n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log")
-	echo "${n:-0} $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
+	echo "${n:-0} $t0 $t1" | awk '{ printf "%.3g", $1 / ($3 - $2) }'
 	refused
 }
 
