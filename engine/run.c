@@ -16,9 +16,10 @@
  *     both models and not compared; the names it creates are dead.
  *
  * Per op the comparison is: violations either model reported, the
- * models' check(), the results, placements the reference left unused,
- * and the whole observable state.  The first op where any of these
- * differ is the divergence; the run stops there.
+ * models' check() (after every op, or every check_every-th), the results,
+ * placements the reference left unused, and the whole observable state
+ * (or, with incremental comparison, what the models touched).  The first
+ * op where any of these differ is the divergence; the run stops there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,20 @@ static bool results_differ(struct pd_runner *rn, unsigned code)
 	return rn->result_field != NULL;
 }
 
+/*
+ * Whether the models' check() runs after this op: at boot, after every
+ * check_every-th op (every op if it is 0 or 1) and after the last op.
+ * compare() also runs it at a divergence.
+ */
+static bool check_due(const struct pd_runner *rn)
+{
+	unsigned every = rn->o->check_every;
+
+	if (every <= 1 || rn->op < 0 || (size_t)rn->op + 1 >= rn->t->nops)
+		return true;
+	return ((unsigned)rn->op + 1) % every == 0;
+}
+
 static void run_checks(struct pd_runner *rn)
 {
 	for (int i = 0; i < 2; i++) {
@@ -310,10 +325,12 @@ static void run_checks(struct pd_runner *rn)
 static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 {
 	unsigned cls = PD_DIV_NONE;
+	bool checked = check_due(rn);
 
 	rn->ndiff = rn->ndiff_total = 0;
 	rn->result_diff = false;
-	run_checks(rn);
+	if (checked)
+		run_checks(rn);
 	if (rn->incremental && rn->op >= 0)
 		pd_state_compare_touched(rn);
 	else
@@ -332,6 +349,9 @@ static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 		cls = PD_DIV_PLACEMENT;
 	if (!cls && rn->ndiff_total)
 		cls = PD_DIV_STATE;
+	/* A divergence between checks: the report lists what check() says. */
+	if (cls && !checked)
+		run_checks(rn);
 	if (!cls && (rn->side[0].cctx.nviol || rn->side[1].cctx.nviol))
 		cls = PD_DIV_CHECK;
 	return cls;

@@ -229,6 +229,13 @@ struct pd_run_opts {
 	 * after each op, everything at the end of the input.
 	 */
 	bool        full_compare;
+	/*
+	 * Run the models' check() (O(frames) each) after every Nth op only,
+	 * and always at boot, after the last op and at a divergence.  0 or
+	 * 1: after every op.  A broken invariant is then reported at the
+	 * next op that checks, not at the op that broke it.
+	 */
+	unsigned    check_every;
 };
 
 /*
