@@ -470,6 +470,33 @@ static bool test_nolock_flag_finds_accepted_subblock(void)
 	return true;
 }
 
+static bool test_nolock_takes_a_block_only_other_cpus_hold(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 3;
+	c.max_order = 3;
+	c.cpus = 2;
+	c.pcp_batch = 1;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .cpu = 0, .frame = F.res.frame, .order = 0), PD_OK);
+	/*
+	 *  . . . . . . . .   frame 0 on cpu 0's pcp, 1..7 in the buddy
+	 * L3: an accepted free order-3 block exists, so NOLOCK may not fail
+	 * unless the lock is held.
+	 */
+	ASSERT_EQ(OP(ZONE_LOCK, .cpu = 1), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(F.m->pcp[0].count, 1);
+	ASSERT_EQ(OP(ZONE_UNLOCK, .cpu = 0), PD_OK);
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_EQ(F.m->pcp[0].count, 0);
+	ASSERT_EQ(F.ctx.nviol, 0);
+	return true;
+}
+
 /* ---- NOLOCK and the zone lock ---------------------------------------- */
 
 static bool test_nolock_under_held_lock_uses_pcp_only(void)
@@ -1120,6 +1147,7 @@ static const struct {
 	TEST(test_accept_list_accepts_last),
 	TEST(test_nolock_flag_finds_accepted_subblock),
 	TEST(test_nolock_under_held_lock_uses_pcp_only),
+	TEST(test_nolock_takes_a_block_only_other_cpus_hold),
 	TEST(test_locked_path_under_held_lock_is_a_deadlock),
 	TEST(test_tagstore_strict_skips_pinned_block),
 	TEST(test_tagstore_besteffort_foa_then_reserve),
