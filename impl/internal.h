@@ -384,9 +384,13 @@ void __drain_pages(struct impl *m, unsigned cpu);
 void __drain_all_pages(struct impl *m);
 void drain_local_pages(struct impl *m, unsigned cpu);
 
-/* pcp.c fast paths, inline so that an order-0 alloc+free pair stays in one function each */
+/*
+ * pcp.c's list helpers and free fast path, inline so that an order-0
+ * alloc+free pair through the ops table costs one out-of-line call each
+ * way (the placement record) rather than a chain of them.
+ */
 static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
-		    unsigned order, bool unaccepted, bool to_tail)
+			   unsigned order, bool unaccepted, bool to_tail)
 {
 	struct page *page = pfn_to_page(m, pfn);
 
@@ -405,7 +409,7 @@ static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t p
 
 /* Unlink a block; the unaccepted hint stays on the head for the caller. */
 static inline void pcp_del(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
-		    unsigned order)
+			   unsigned order)
 {
 	plist_del(m, &pcp->lists[order], pfn);
 	__ClearPagePcp(pfn_to_page(m, pfn));
@@ -418,15 +422,14 @@ static inline void pcp_del(struct impl *m, struct per_cpu_pages *pcp, uint32_t p
  * reaching pcp_high drains a batch; a nolock free never does (L5).
  * Fast path: a list insert and two counter updates, one branch.
  */
-static inline void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order,
-		     bool nolock)
+static inline void free_unref_page(struct impl *m, unsigned cpu, uint32_t pfn,
+				   unsigned order, bool nolock)
 {
 	struct per_cpu_pages *pcp = &m->pcp[cpu];
 
 	pcp_add(m, pcp, pfn, order, false, false);
-	if (!nolock && pcp->count >= m->cfg.pcp_high) {
+	if (!nolock && pcp->count >= m->cfg.pcp_high)
 		free_pcppages_bulk(m, pcp);
-	}
 }
 
 /* ==== page_alloc.c ==== */

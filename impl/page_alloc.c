@@ -82,7 +82,11 @@ alloc_pages_inline(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t a
 		struct per_cpu_pages *pcp = &m->pcp[cpu];
 		uint32_t head = pcp->lists[order].head;
 
-		/* fast path: an unconstrained allocation off a non-empty list */
+		/*
+		 * Fast path: an unconstrained allocation off a non-empty list;
+		 * an unlink, the head's flag word, rc and counters, and the
+		 * placement record: about 30 instructions, no lock.
+		 */
 		if (__builtin_expect(head != NIL && !(af & (ALLOC_NOLOCK | ALLOC_TAG_STRICT)), 1)) {
 			pcp_del(m, pcp, head, order);
 			__prep_new_page(m, head, order, af);
