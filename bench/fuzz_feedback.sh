@@ -9,7 +9,8 @@
 # The runs start from an empty corpus (CORPUS=empty, the default): the seed
 # corpus already contains a trace that trips bug 1 at its first execution,
 # which measures nothing.  CORPUS=seeds starts from corpus/seeds instead.
-# MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
+# FEEDBACK_MODES="1 0" (the default) says which modes to run, e.g. "0" to run
+# the off half on another core.  MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
 # need fewer than ten ops, and short inputs run many times faster.
 #
 #   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
@@ -30,7 +31,7 @@ for bug in "${bugs[@]}"; do
 	cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" >/dev/null
 	cmake --build "$dir" --target fuzz_diff fuzz_seeds >/dev/null
-	for fb in 1 0; do
+	for fb in ${FEEDBACK_MODES:-1 0}; do
 		list=()
 		for s in $(seq 1 "$seeds"); do
 			rm -rf "$tmp/c" && mkdir -p "$tmp/c"

@@ -9,7 +9,7 @@
 #   scripts/fuzz.sh build     [libfuzzer|asan|afl]             build only
 #
 # SECONDS defaults to 60 (0: until interrupted).  The corpus grows in
-# BUILD/corpus/work (seeded from BUILD/corpus/seeds), crashes go to
+# BUILD/corpus/work (text: work-text), seeded from BUILD/corpus/seeds, crashes go to
 # BUILD/crashes/ (libFuzzer: crash-<sha1>; AFL++: BUILD/afl-out/default/crashes/).
 # Reproduce one with `pagediff replay FILE` (docs/fuzzing.md).
 set -euo pipefail
@@ -34,16 +34,16 @@ build_afl_mutator() {
 run_libfuzzer() {
 	local dir=$1 target=$2 secs=$3
 	shift 3
-	mkdir -p "$dir/corpus/work" "$dir/crashes"
-	local dict=targets/pagediff.dict seeds=$dir/corpus/seeds
+	local dict=targets/pagediff.dict seeds=$dir/corpus/seeds work=$dir/corpus/work
 	if [ "$target" = fuzz_text ]; then
 		dict=targets/text.dict
 		seeds=corpus/seeds
+		work=$dir/corpus/work-text
 	fi
-	echo "fuzz: $dir/targets/$target for ${secs}s; corpus $dir/corpus/work, crashes $dir/crashes/"
+	mkdir -p "$work" "$dir/crashes"
+	echo "fuzz: $dir/targets/$target for ${secs}s; corpus $work, crashes $dir/crashes/"
 	"$dir/targets/$target" -max_total_time="$secs" -dict="$dict" -max_len=1024 \
-		-artifact_prefix="$dir/crashes/" -print_final_stats=1 "$@" \
-		"$dir/corpus/work" "$seeds"
+		-artifact_prefix="$dir/crashes/" -print_final_stats=1 "$@" "$work" "$seeds"
 }
 
 case "$engine" in
