@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pd_run_result r;
 	enum pd_fuzz_verdict v;
 
-	/* AFL++'s driver may skip the initializer when run without argv tricks. */
+	/* For a driver that does not call LLVMFuzzerInitialize() first. */
 	if (!primary)
 		LLVMFuzzerInitialize(NULL, NULL);
 	v = pd_fuzz_one(data, size, &cap, primary, &r);
