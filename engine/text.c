@@ -781,9 +781,30 @@ static int parse_expect(struct parser *p)
 	return 0;
 }
 
+/*
+ * A line may end in the CR of a CRLF; any other control character (a NUL,
+ * a stray CR, ...) is rejected, so that what is printed parses back to the
+ * same trace: a CR or NUL kept inside a comment would not survive printing.
+ */
+static int check_line_chars(struct parser *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return perr(p, (unsigned)i + 1, "control character 0x%02x not allowed", c);
+	}
+	return 0;
+}
+
 static int parse_line(struct parser *p, const char *s, size_t n)
 {
 	size_t i = 0;
+
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (check_line_chars(p, s, n))
+		return -1;
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
 		i++;

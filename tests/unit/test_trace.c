@@ -323,8 +323,21 @@ static const struct bad bad_inputs[] = {
 	{ "p0 = spawn\nexpect tagblock x\n", "t.trace:2:17: bad number 'x'" },
 	{ "p0 = spawn\nexpect totals free\n", "t.trace:2:15: expected field=value, got 'free'" },
 	{ "p0 = spawn\nread\tp0\tvpage=99\n", "t.trace:2:15: vpage=99 out of range 0..15" },
-	{ "p0 = spawn\nre\x01" "d p0\n", "t.trace:2:1: unknown op 're\\x01d'" },
+	{ "p0 = spawn\nre\x01" "d p0\n", "t.trace:2:3: control character 0x01 not allowed" },
+	{ "# a\r\r\np0 = spawn\n", "t.trace:1:4: control character 0x0d not allowed" },
 };
+
+/* A NUL inside a comment would end the printed comment: rejected (fuzz_text). */
+static bool test_nul_rejected(void)
+{
+	static const char text[] = "p0 = spawn\n# a\0b\n";
+	struct pd_trace t;
+	char err[256] = "";
+
+	ASSERT(pd_trace_parse(text, sizeof(text) - 1, "t.trace", &t, err, sizeof(err)) != 0);
+	ASSERT(!strcmp(err, "t.trace:2:4: control character 0x00 not allowed"));
+	return true;
+}
 
 static bool test_errors(void)
 {
@@ -453,6 +466,7 @@ int main(void)
 		TEST(test_defaults_and_no_config),
 		TEST(test_names),
 		TEST(test_errors),
+		TEST(test_nul_rejected),
 		TEST(test_encode_decode_full),
 		TEST(test_validate_hand_built),
 		TEST(test_looks_like_text),
