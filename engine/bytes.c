@@ -139,17 +139,6 @@ void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t)
 	}
 }
 
-static unsigned ilog2(uint32_t v)
-{
-	unsigned l = 0;
-
-	while (v > 1) {
-		v >>= 1;
-		l++;
-	}
-	return l;
-}
-
 static void put(uint8_t **b, size_t *len, size_t *cap, unsigned v)
 {
 	pd_grow((void **)b, cap, *len + 1, 1);
@@ -183,7 +172,7 @@ int pd_trace_encode(const struct pd_trace *t, uint8_t **out, size_t *outlen,
 	put(&b, &len, &cap, c->frames_log2 - PD_MIN_FRAMES_LOG2);
 	put(&b, &len, &cap, c->max_order);
 	put(&b, &len, &cap, c->cpus - 1u);
-	put(&b, &len, &cap, ilog2(c->granules));
+	put(&b, &len, &cap, pd_ilog2(c->granules));
 	put(&b, &len, &cap, c->accept_order);
 	put(&b, &len, &cap, c->unaccepted);
 	put(&b, &len, &cap, c->tag_ratio_log2);

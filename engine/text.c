@@ -54,17 +54,6 @@ static const struct cfg_key_desc cfg_keys[NR_CFG_KEYS] = {
 	[K_TAGSTORE]     = { "tagstore", 0, 2, false, tagstore_words },
 };
 
-static unsigned ilog2(uint32_t v)
-{
-	unsigned l = 0;
-
-	while (v > 1) {
-		v >>= 1;
-		l++;
-	}
-	return l;
-}
-
 /* The value of key k as written in text (frames, not frames_log2). */
 static uint32_t cfg_get(const struct pd_config *c, unsigned k)
 {
@@ -90,13 +79,13 @@ static uint32_t cfg_get(const struct pd_config *c, unsigned k)
 static void cfg_set(struct pd_config *c, unsigned k, uint32_t v)
 {
 	switch (k) {
-	case K_FRAMES:       c->frames_log2 = (uint8_t)ilog2(v); break;
+	case K_FRAMES:       c->frames_log2 = (uint8_t)pd_ilog2(v); break;
 	case K_CPUS:         c->cpus = (uint8_t)v; break;
 	case K_MAX_ORDER:    c->max_order = (uint8_t)v; break;
 	case K_GRANULES:     c->granules = (uint16_t)v; break;
 	case K_ACCEPT_ORDER: c->accept_order = (uint8_t)v; break;
 	case K_UNACCEPTED:   c->unaccepted = (uint8_t)v; break;
-	case K_TAG_RATIO:    c->tag_ratio_log2 = (uint8_t)ilog2(v); break;
+	case K_TAG_RATIO:    c->tag_ratio_log2 = (uint8_t)pd_ilog2(v); break;
 	case K_SLOTS:        c->slots = v; break;
 	case K_PCP_BATCH:    c->pcp_batch = (uint16_t)v; break;
 	case K_PCP_HIGH:     c->pcp_high = (uint16_t)v; break;

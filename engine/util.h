@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- util.c ---- */
 /* Out of memory aborts with a message: pagediff is a test tool. */
@@ -30,5 +31,17 @@ void pd_sb_vprintf(struct pd_strbuf *sb, const char *fmt, va_list ap)
 /* Hand the string to the caller (an empty string, never NULL). */
 char *pd_sb_take(struct pd_strbuf *sb);
 void pd_sb_free(struct pd_strbuf *sb);
+
+/* floor(log2(v)) for v >= 1; the config's sizes are powers of two. */
+static inline unsigned pd_ilog2(uint32_t v)
+{
+	unsigned l = 0;
+
+	while (v > 1) {
+		v >>= 1;
+		l++;
+	}
+	return l;
+}
 
 #endif
