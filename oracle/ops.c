@@ -10,12 +10,6 @@
 
 #include "oracle.h"
 
-/*
- * pd_touch is referenced weakly: a program that links the oracle without
- * the engine (the standalone tests `pagediff emit-c` writes, which bring
- * their own struct pd_ctx) need not define it, and then gets no touches.
- */
-#pragma weak pd_touch
 
 /* Packed tag storage of all frames is capped: 2^20 frames x 256 granules. */
 #define O_MAX_FRAME_TAG_BYTES ((size_t)1 << 27)
@@ -428,7 +422,7 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 /* Called by the accessors of oracle.h for what they hand out for writing. */
 void o_touch(struct oracle *o, unsigned obj, uint32_t id, uint32_t n)
 {
-	if (o->ctx && pd_touch)
+	if (o->ctx)
 		pd_touch(o->ctx, obj, id, n);
 }
 
