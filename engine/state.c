@@ -160,23 +160,36 @@ static void cmp_tags(struct pd_runner *rn, unsigned obj, uint32_t index,
 			add_diff(rn, obj, 0, index, "tags", (int)g, pd_tag_get(a, g), pd_tag_get(b, g));
 }
 
-/* FNV-1a over the meaningful fields of one side's object. */
+/* One 64-bit word into the hash (a multiply-xorshift step). */
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+/*
+ * Hash of the meaningful fields of one side's object, for change tracking
+ * only (a collision just drops one op from a report's history).  Word at a
+ * time: this runs on every object in a full comparison.
+ */
 static uint64_t hash_fields(unsigned obj, const struct fdesc *fd, size_t nf, const void *s,
 			    const uint8_t *tags, unsigned granules)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	unsigned nbytes;
 
-	for (size_t i = 0; i < nf; i++) {
-		uint64_t v = meaningful(obj, s, fd[i].when) ? field_get(s, &fd[i]) : 0;
-
-		for (unsigned k = 0; k < 8; k++) {
-			h ^= (v >> (8 * k)) & 0xff;
-			h *= 0x100000001b3ull;
+	for (size_t i = 0; i < nf; i++)
+		h = hash_mix(h, meaningful(obj, s, fd[i].when) ? field_get(s, &fd[i]) : 0);
+	if (tags) {
+		nbytes = (granules + 1) / 2;
+		for (unsigned b = 0; b < nbytes; b += 8) {
+			w = 0;
+			memcpy(&w, tags + b, nbytes - b < 8 ? nbytes - b : 8);
+			if (granules & 1 && b + 8 >= nbytes)
+				w &= ~((uint64_t)0xf0 << (8 * (nbytes - 1 - b)));
+			h = hash_mix(h, w);
 		}
-	}
-	for (unsigned g = 0; tags && g < granules; g++) {
-		h ^= pd_tag_get(tags, g);
-		h *= 0x100000001b3ull;
 	}
 	return h;
 }
