@@ -42,12 +42,19 @@ struct pd_fuzz_cap {
 	uint16_t vpages;
 	uint32_t slots;
 	uint32_t ops;
+	/*
+	 * Not a cap: pd_run_opts.check_every for the run (0: check() after
+	 * every op, as `pagediff replay` does).
+	 */
+	unsigned check_every;
 };
 
 /*
  * The defaults above, with frames_log2 raised or lowered by the
  * environment variable PAGEDIFF_FUZZ_FRAMES_LOG2 (3..24; benchmarks use
- * 16).  Read once per process by each driver.
+ * 16), and check_every from PAGEDIFF_FUZZ_CHECK_EVERY (docs/fuzzing.md:
+ * faster, but a check@OP signature may then name a later op than plain
+ * replay does).  Read once per process by each driver.
  */
 void pd_fuzz_cap_init(struct pd_fuzz_cap *cap);
 /* Whether a decoded config and op count lie within the cap. */

@@ -38,6 +38,7 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 	o.primary = primary ? primary : pd_model_default_primary();
 	o.reference = pd_model_find("oracle");
 	o.file = "<fuzz>";
+	o.check_every = cap->check_every;
 	pd_run(&t, &o, r);
 	pd_trace_free(&t);
 	if (r->diverged)
