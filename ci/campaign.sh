@@ -24,13 +24,16 @@ engine=libfuzzer
 workers=$(nproc 2>/dev/null || echo 2)
 secs=28800
 dir=build/campaign
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+[ "${1:-}" = --help ] && { usage; exit 0; }
 while getopts "e:j:t:d:h" o; do
 	case $o in
 	e) engine=$OPTARG ;;
 	j) workers=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	d) dir=$OPTARG ;;
-	*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$dir/corpus" "$dir/crashes" "$dir/logs"
