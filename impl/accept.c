@@ -57,10 +57,16 @@ bool range_accepted(struct impl *m, uint32_t pfn, unsigned order)
 	return true;
 }
 
-/* Accept every still-unaccepted unit the block overlaps, once each (A3). */
+/*
+ * Accept every still-unaccepted unit the block overlaps, once each (A3).
+ * The units accepted, and all their frames (`accepted` is per frame, and
+ * a unit may be larger than the block), are touched; a stale hint that
+ * leads here with nothing left to accept touches nothing.
+ */
 void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 {
-	uint32_t last = last_unit(m, pfn, order);
+	uint32_t last = last_unit(m, pfn, order), lo = NIL, hi = 0;
+	unsigned ao = m->cfg.accept_order;
 
 	for (uint32_t u = first_unit(m, pfn); u <= last; u++) {
 		if (unit_accepted(m, u))
@@ -68,7 +74,14 @@ void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 		m->unaccepted_map[u / 64] &= ~(1ull << (u % 64));
 		if (m->times_accepted[u] < UINT8_MAX)
 			m->times_accepted[u]++;
+		if (lo == NIL)
+			lo = u;
+		hi = u;
 	}
+	if (lo == NIL)
+		return;
+	impl_touch(m, PD_OBJ_UNIT, lo, hi - lo + 1);
+	impl_touch(m, PD_OBJ_FRAME, lo << ao, (hi - lo + 1) << ao);
 }
 
 /* Boot, accept=list: park a MAX_ORDER block on the zone's list (A4). */

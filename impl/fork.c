@@ -20,6 +20,7 @@ void impl_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	memset(mm, 0, sizeof(*mm));
 	mm->alive = true;
 	m->live_procs++;
+	touch_proc(m, call->proc);
 }
 
 /* V9: drop every mapping; pins and refs outlive the process. */
@@ -27,10 +28,11 @@ void exit_mmap(struct impl *m, unsigned proc)
 {
 	struct mm *mm = &m->mm[proc];
 
-	zap_pte_range(m, proc, 0, m->cfg.vpages);
+	zap_pte_range(m, proc, 0, m->cfg.vpages);   /* touches every PTE */
 	free_pgtables(mm);
 	memset(mm, 0, sizeof(*mm));
 	m->live_procs--;
+	touch_proc(m, proc);
 }
 
 void impl_op_exit(void *model, struct pd_ctx *ctx, const struct pd_call *call,
@@ -87,6 +89,9 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	memset(child, 0, sizeof(*child));
 	child->alive = true;
 	m->live_procs++;
+	touch_proc(m, call->child);
+	touch_ptes(m, call->proc, 0, m->cfg.vpages);
+	touch_ptes(m, call->child, 0, m->cfg.vpages);
 	memcpy(child->vma_mapped, parent->vma_mapped, sizeof(child->vma_mapped));
 	memcpy(child->vma_mte, parent->vma_mte, sizeof(child->vma_mte));
 
@@ -113,6 +118,7 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 			}
 			continue;
 		}
+		touch_frame(m, pte_pfn(pte));
 #if PAGEDIFF_PLANTED_BUG != 1
 		ClearPageAnonExclusive(page);
 #endif

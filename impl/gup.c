@@ -47,6 +47,7 @@ static void gup_put(struct impl *m, uint32_t pfn, uint32_t nr)
 	struct page *page = pfn_to_page(m, pfn);
 
 	VM_BUG_ON(page->_refcount < nr);
+	touch_frame(m, pfn);
 	page->_refcount -= nr;
 	if (page->_refcount == 0)
 		free_pages_locked(m, m->cpu, pfn, page_order(page));
@@ -77,7 +78,10 @@ void impl_op_pin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		return;
 	}
 	VM_BUG_ON(!PageAnonExclusive(pfn_to_page(m, pfn)));
+	touch_frame(m, pfn);
 	pfn_to_page(m, pfn)->_refcount += PD_PIN_BIAS;
+	if (!m->mm[call->proc].has_pinned)
+		touch_proc(m, call->proc);
 	m->mm[call->proc].has_pinned = true;
 	gup_record(m, pfn, 1, 0);
 	res->frame = pfn;
@@ -126,6 +130,7 @@ void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 		res->status = PD_EFAULT;
 		return;
 	}
+	touch_frame(m, call->frame);
 	page->content = call->value;
 	SetPageUptodate(page);
 }
@@ -148,6 +153,7 @@ void impl_op_get(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = (uint8_t)ret;
 		return;
 	}
+	touch_frame(m, pfn);
 	pfn_to_page(m, pfn)->_refcount++;
 	gup_record(m, pfn, 0, 1);
 	res->frame = pfn;

@@ -354,6 +354,60 @@ static inline void record_block_placement(struct pd_ctx *ctx, uint32_t pfn, unsi
 	pd_record_placement(ctx, &p);
 }
 
+/*
+ * What an op changed (PD_CAP_TOUCH, incremental comparison).  Every
+ * change of observable state (pd_frame_state and friends) is reported to
+ * the call's ctx where it is made, in the function that makes it:
+ *   frames     a whole block where it changes kind, by the entry points
+ *              of the allocator: impl_op_alloc and impl_op_free at their
+ *              end (a tail call, off the inlined fast path),
+ *              alloc_user_page, free_pages_locked, free_pages_prepare
+ *              (nolock, also for the deferred list) and the deferred
+ *              flush; one head where a field of an
+ *              allocated page changes (rmap, refcount, swap cache, AE,
+ *              content, tags, reservation); the frames of every unit
+ *              accept_page accepts (`accepted` is per frame)
+ *   PTEs       a range where VMAs change (mmap, zap, fork), one PTE where
+ *              a fault or try_to_unmap writes it
+ *   procs      spawn, exit, fork (the child), pin (has_pinned)
+ *   slots      count, cache, content and tags changes (swap.c, swapout)
+ *   units, tag blocks  where their counters change
+ * Free-list moves (pcp, buddy, merge, split, refill, drain) change no
+ * observable field: a FREE frame reports only `accepted`.  pd_touch
+ * extends its last record when a touch continues it, so a block is one
+ * record.  tests/unit/test_incremental.c checks that no change is missed.
+ *
+ * pd_touch is referenced weakly, as the oracle does: the standalone tests
+ * `pagediff emit-c` writes link the impl without the engine, and then
+ * nothing is touched.
+ */
+#pragma weak pd_touch
+static inline void impl_touch(struct impl *m, unsigned obj, uint32_t id, uint32_t n)
+{
+	if (pd_touch)
+		pd_touch(m->ctx, obj, id, n);
+}
+static inline void touch_block(struct impl *m, uint32_t pfn, unsigned order)
+{
+	impl_touch(m, PD_OBJ_FRAME, pfn, 1u << order);
+}
+static inline void touch_frame(struct impl *m, uint32_t pfn)
+{
+	impl_touch(m, PD_OBJ_FRAME, pfn, 1);
+}
+static inline void touch_ptes(struct impl *m, unsigned proc, unsigned vpage, unsigned n)
+{
+	impl_touch(m, PD_OBJ_PTE, PD_PTE_ID(proc, vpage), n);
+}
+static inline void touch_slot(struct impl *m, uint32_t slot)
+{
+	impl_touch(m, PD_OBJ_SLOT, slot, 1);
+}
+static inline void touch_proc(struct impl *m, unsigned proc)
+{
+	impl_touch(m, PD_OBJ_PROC, proc, 1);
+}
+
 /* Every op starts here: the call's context and CPU, a clean result. */
 static inline struct impl *impl_enter(void *model, struct pd_ctx *ctx,
 				      const struct pd_call *call, struct pd_result *res)

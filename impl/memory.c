@@ -58,6 +58,8 @@ void zap_pte_range(struct impl *m, unsigned proc, unsigned start, unsigned end)
 {
 	struct mm *mm = &m->mm[proc];
 
+	if (start < end)
+		touch_ptes(m, proc, start, end - start);
 	for (unsigned v = start; v < end; v++) {
 		if (!vma_mapped(mm, v))
 			continue;
@@ -75,6 +77,7 @@ void copy_user_page(struct impl *m, uint32_t dst, uint32_t src)
 {
 	struct page *d = pfn_to_page(m, dst), *s = pfn_to_page(m, src);
 
+	touch_frame(m, dst);
 	d->content = s->content;
 	SetPageUptodate(d);
 	if (PageMteTagged(s) && page_tags_capable(m, dst)) {
@@ -92,7 +95,8 @@ static int map_new_anon_page(struct impl *m, unsigned proc, unsigned v,
 
 	SetPageAnon(page);
 	SetPageAnonExclusive(page);
-	page_add_anon_rmap(m, pfn, proc, v);
+	page_add_anon_rmap(m, pfn, proc, v);   /* touches the page */
+	touch_ptes(m, proc, v, 1);
 	*pte_alloc(&m->mm[proc], v) = mk_pte(pfn, foa, writable);
 	/* R5: mapped fault-on-access in the same call: the access retries */
 	return foa ? PD_RETRY : PD_OK;
@@ -136,6 +140,8 @@ static int do_wp_page(struct impl *m, unsigned proc, unsigned v, bool unshare)
 	uint32_t pfn = pte_pfn(*ptep);
 	struct page *page = pfn_to_page(m, pfn);
 
+	touch_frame(m, pfn);
+	touch_ptes(m, proc, v, 1);
 	if (!PageAnonExclusive(page)) {
 		if (PageSwapCache(page) && swap_count(m, page->anon.private) == 0) {
 			delete_from_swap_cache(m, pfn);
@@ -157,6 +163,7 @@ int do_foa_fault(struct impl *m, unsigned proc, unsigned v)
 
 	if (!mte_foa_reserve(m, pte_pfn(*ptep)))
 		return PD_RETRY;
+	touch_ptes(m, proc, v, 1);
 	*ptep = pte_mkpresent(*ptep);
 	return PD_OK;
 }
@@ -176,6 +183,7 @@ static void swap_restore_tags(struct impl *m, uint32_t slot, uint32_t pfn, bool 
 		return;
 	if (!page_tags_capable(m, pfn))
 		return;
+	touch_frame(m, pfn);
 	if (mte_restore_tags(m, slot, pfn))
 		SetPageMteTagged(page);
 }
@@ -201,7 +209,7 @@ static int do_swap_page(struct impl *m, unsigned proc, unsigned v, unsigned flag
 		if (pfn == NIL)
 			return PD_ENOMEM;
 		page = pfn_to_page(m, pfn);
-		SetPageAnon(page);
+		SetPageAnon(page);   /* the block was touched by its allocation */
 		page->content = m->si.content[slot];
 		SetPageUptodate(page);
 		add_to_swap_cache(m, pfn, slot);  /* the allocation's ref is the cache's */
@@ -214,6 +222,8 @@ static int do_swap_page(struct impl *m, unsigned proc, unsigned v, unsigned flag
 		fresh = true;
 	}
 	page = pfn_to_page(m, pfn);
+	touch_frame(m, pfn);
+	touch_ptes(m, proc, v, 1);
 #if PAGEDIFF_PLANTED_BUG != 2
 	swap_restore_tags(m, slot, pfn, fresh);
 #endif
@@ -294,7 +304,7 @@ void impl_op_mmap(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	zap_pte_range(m, call->proc, call->vpage, end);
+	zap_pte_range(m, call->proc, call->vpage, end);   /* touches [vpage, end) */
 	for (unsigned v = call->vpage; v < end; v++) {
 		mm->vma_mapped[v / 64] |= 1ull << (v % 64);
 		if (call->flags & PD_MMAP_MTE)
@@ -365,6 +375,7 @@ void impl_op_write(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_TAGCHECK;
 		return;
 	}
+	touch_frame(m, pfn);
 	page->content = call->value;
 	SetPageUptodate(page);
 }
@@ -391,6 +402,7 @@ void impl_op_settag(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = (uint8_t)ret;
 		return;
 	}
+	touch_frame(m, pfn);
 	pd_tag_set(page_tags(m, pfn), call->granule, call->tag);
 	SetPageMteTagged(pfn_to_page(m, pfn));
 }

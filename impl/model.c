@@ -271,7 +271,7 @@ static void impl_totals(void *model, struct pd_totals *out)
 
 const struct pd_model_ops pd_impl_ops = {
 	.name = "impl",
-	.caps = 0,
+	.caps = PD_CAP_TOUCH,  /* every change is pd_touch()ed: internal.h, "What an op changed" */
 	.create = impl_create,
 	.destroy = impl_destroy,
 	.alloc = impl_op_alloc,

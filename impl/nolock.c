@@ -75,6 +75,7 @@ void __free_deferred_pages(struct impl *m)
 
 		plist_del(m, &m->zone.deferred, pfn);
 		page->flags = 0;
+		touch_block(m, pfn, order);
 		m->zone.deferred_frames -= 1u << order;
 		m->zone.free_frames += 1u << order;
 		__free_one_page(m, pfn, order, FPI_NONE);

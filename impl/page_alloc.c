@@ -40,7 +40,10 @@ void zone_unlock(struct impl *m)
 /*
  * Turn a block just taken off a free list into an allocated block: head
  * flags, rc 1, acceptance (accept=flag: after taking it off the list,
- * seed 001), zeroing, tag storage; then record the placement.
+ * seed 001), zeroing, tag storage; then record the placement.  The
+ * block's frames are touched by the allocator's callers, impl_op_alloc
+ * and alloc_user_page, at their end: a call in the middle of the inlined
+ * fast path would cost register spills around it.
  */
 static inline __attribute__((always_inline)) void
 __prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af)
@@ -130,9 +133,14 @@ uint32_t alloc_user_page(struct impl *m, bool mte)
 {
 	alloc_flags_t af = ALLOC_ZERO;
 
+	uint32_t pfn;
+
 	if (mte)
 		af |= tagged_alloc_flags(m);
-	return __alloc_pages(m, m->cpu, 0, af);
+	pfn = __alloc_pages(m, m->cpu, 0, af);
+	if (pfn != NIL)
+		touch_frame(m, pfn);
+	return pfn;
 }
 
 /* B5: what a freed block must not carry; drops the tag reservation (R3). */
@@ -147,8 +155,10 @@ __free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
 	page_reset(page);
 }
 
+/* The out-of-line entry points touch the block; impl_op_free does at its end. */
 void free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
 {
+	touch_block(m, pfn, order);
 	__free_pages_prepare(m, pfn, order);
 }
 
@@ -174,6 +184,7 @@ __free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order)
 
 void free_pages_locked(struct impl *m, unsigned cpu, uint32_t pfn, unsigned order)
 {
+	touch_block(m, pfn, order);
 	__free_pages_locked(m, cpu, pfn, order);
 }
 
@@ -183,6 +194,7 @@ void put_page(struct impl *m, uint32_t pfn)
 	struct page *page = pfn_to_page(m, pfn);
 
 	VM_BUG_ON(page->_refcount == 0);
+	touch_frame(m, pfn);
 	if (--page->_refcount == 0)
 		free_pages_locked(m, m->cpu, pfn, page_order(page));
 }
@@ -221,6 +233,7 @@ void impl_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	}
 	res->frame = pfn;
 	res->order = call->order;
+	touch_block(m, pfn, call->order);  /* last: a tail call */
 }
 
 void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
@@ -232,10 +245,12 @@ void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	VM_BUG_ON(!PageHead(page) || page_order(page) != call->order);
 	VM_BUG_ON(PageAnon(page));
 	page->_refcount = 0;
-	if (call->flags & PD_FREE_NOLOCK)
-		free_pages_nolock(m, m->cpu, call->frame, call->order);
-	else
-		__free_pages_locked(m, m->cpu, call->frame, call->order);
+	if (call->flags & PD_FREE_NOLOCK) {
+		free_pages_nolock(m, m->cpu, call->frame, call->order);  /* touches */
+		return;
+	}
+	__free_pages_locked(m, m->cpu, call->frame, call->order);
+	touch_block(m, call->frame, call->order);  /* last: a tail call */
 }
 
 void impl_op_drain(void *model, struct pd_ctx *ctx, const struct pd_call *call,

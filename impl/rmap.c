@@ -20,6 +20,7 @@ void page_add_anon_rmap(struct impl *m, uint32_t pfn, unsigned proc, unsigned vp
 	VM_BUG_ON(!PageAnon(page));
 	VM_BUG_ON(page->anon.mappers && page->anon.index != vpage);
 	VM_BUG_ON(page->anon.mappers & (1u << proc));
+	touch_frame(m, pfn);
 	page->anon.index = (uint16_t)vpage;
 	page->anon.mappers |= (uint8_t)(1u << proc);
 }
@@ -29,6 +30,7 @@ void page_remove_rmap(struct impl *m, uint32_t pfn, unsigned proc)
 	struct page *page = pfn_to_page(m, pfn);
 
 	VM_BUG_ON(!(page->anon.mappers & (1u << proc)));
+	touch_frame(m, pfn);
 	page->anon.mappers &= (uint8_t)~(1u << proc);
 }
 
@@ -48,10 +50,12 @@ unsigned try_to_unmap_swap(struct impl *m, uint32_t pfn, pte_t swp_pte)
 
 		mappers &= mappers - 1;
 		VM_BUG_ON(!ptep || !pte_present(*ptep) || pte_pfn(*ptep) != pfn);
+		touch_ptes(m, q, page->anon.index, 1);
 		*ptep = swp_pte;
 		swap_duplicate(m, pte_swp_offset(swp_pte));
 		nr++;
 	}
+	touch_frame(m, pfn);
 	page->anon.mappers = 0;
 	return nr;
 }

@@ -160,12 +160,14 @@ void swap_duplicate(struct impl *m, uint32_t slot)
 {
 	VM_BUG_ON(swap_count(m, slot) == SWAP_MAP_MAX);
 	m->si.swap_map[slot]++;
+	touch_slot(m, slot);
 }
 
 /* Drop one swap PTE's reference; the slot goes when nothing names it. */
 void swap_free_entry(struct impl *m, uint32_t slot)
 {
 	VM_BUG_ON(swap_count(m, slot) == 0);
+	touch_slot(m, slot);
 	if (--m->si.swap_map[slot] == 0)
 		swap_slot_free(m, slot);
 }
@@ -176,6 +178,8 @@ void add_to_swap_cache(struct impl *m, uint32_t pfn, uint32_t slot)
 	struct page *page = pfn_to_page(m, pfn);
 
 	VM_BUG_ON(PageSwapCache(page) || m->si.cache[slot] != NIL);
+	touch_frame(m, pfn);
+	touch_slot(m, slot);
 	SetPageSwapCache(page);
 	page->anon.private = slot;
 	m->si.cache[slot] = pfn;
@@ -188,6 +192,8 @@ void delete_from_swap_cache(struct impl *m, uint32_t pfn)
 	uint32_t slot = page->anon.private;
 
 	VM_BUG_ON(!PageSwapCache(page) || m->si.cache[slot] != pfn);
+	touch_frame(m, pfn);
+	touch_slot(m, slot);
 	ClearPageSwapCache(page);
 	page->anon.private = 0;
 	m->si.cache[slot] = NIL;
@@ -269,6 +275,8 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 			return;
 		}
 	}
+	touch_frame(m, pfn);   /* AE, refcount, swap cache; the PTEs in try_to_unmap_swap */
+	touch_slot(m, slot);   /* content, tags, count */
 	m->si.content[slot] = page->content;
 	if (PageMteTagged(page))
 		mte_save_tags(m, pfn, slot);

@@ -41,6 +41,8 @@ bool tag_reserve(struct impl *m, uint32_t pfn, unsigned order)
 		return false;
 	for (uint32_t b = first_tag_block(m, pfn); b <= last; b++)
 		m->tag_blocks[b].reservations++;
+	impl_touch(m, PD_OBJ_TAGBLOCK, first_tag_block(m, pfn),
+		   last - first_tag_block(m, pfn) + 1);
 	return true;
 }
 
@@ -52,6 +54,8 @@ void tag_unreserve(struct impl *m, uint32_t pfn, unsigned order)
 		VM_BUG_ON(m->tag_blocks[b].reservations == 0);
 		m->tag_blocks[b].reservations--;
 	}
+	impl_touch(m, PD_OBJ_TAGBLOCK, first_tag_block(m, pfn),
+		   last - first_tag_block(m, pfn) + 1);
 }
 
 static void mte_clear_page_tags(struct impl *m, uint32_t pfn)
@@ -91,6 +95,7 @@ bool mte_foa_reserve(struct impl *m, uint32_t pfn)
 		return true;
 	if (!tag_reserve(m, pfn, 0))
 		return false;
+	touch_frame(m, pfn);
 	SetPageTagReserved(page);
 	mte_clear_page_tags(m, pfn);
 	return true;
@@ -113,6 +118,7 @@ void impl_op_tagstore_pin(void *model, struct pd_ctx *ctx, const struct pd_call 
 		return;
 	}
 	m->tag_blocks[call->block].pins++;
+	impl_touch(m, PD_OBJ_TAGBLOCK, call->block, 1);
 }
 
 void impl_op_tagstore_unpin(void *model, struct pd_ctx *ctx, const struct pd_call *call,
@@ -125,4 +131,5 @@ void impl_op_tagstore_unpin(void *model, struct pd_ctx *ctx, const struct pd_cal
 		return;
 	}
 	m->tag_blocks[call->block].pins--;
+	impl_touch(m, PD_OBJ_TAGBLOCK, call->block, 1);
 }

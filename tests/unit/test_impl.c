@@ -1128,6 +1128,92 @@ static bool test_bytes_per_frame_at_default_config(void)
 	return true;
 }
 
+/* ---- what an op changed (PD_CAP_TOUCH) ---------------------------------- */
+
+/* The call's touch records, "frame 0+1 pte 0:1+1 ...", or "all". */
+static const char *touches(void)
+{
+	static const char *const name[PD_NR_OBJ] = {
+		"frame", "pte", "proc", "slot", "unit", "tagblock", "totals",
+	};
+	char *s = F.drawing, *end = F.drawing + sizeof(F.drawing);
+
+	*s = 0;
+	if (F.ctx.touch_all)
+		return "all";
+	for (unsigned i = 0; i < F.ctx.ntouch && s < end; i++) {
+		const struct pd_touch_rec *t = &F.ctx.touch[i];
+
+		if (t->obj == PD_OBJ_PTE)
+			s += snprintf(s, (size_t)(end - s), "%spte %u:%u+%u", i ? " " : "",
+				      t->first >> 16, t->first & 0xffff, t->n);
+		else
+			s += snprintf(s, (size_t)(end - s), "%s%s %u+%u", i ? " " : "",
+				      t->obj < PD_NR_OBJ ? name[t->obj] : "?", t->first, t->n);
+	}
+	return F.drawing;
+}
+
+/*
+ * The fast paths touch one record, the block; pcp refill and drain touch
+ * nothing (a FREE frame reports only `accepted`); a fault touches its PTE
+ * and page.
+ */
+static bool test_touches_follow_the_op(void)
+{
+	struct pd_config c = base_cfg();
+
+	ASSERT(pd_impl_ops.caps & PD_CAP_TOUCH);
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);      /* refills the pcp first */
+	ASSERT_STR(touches(), "frame 0+1");
+	ASSERT_EQ(OP(FREE, .frame = 0, .order = 0), PD_OK);
+	ASSERT_STR(touches(), "frame 0+1");
+	ASSERT_EQ(OP(DRAIN), PD_OK);
+	ASSERT_STR(touches(), "");
+	ASSERT_EQ(OP(ALLOC, .order = 2), PD_OK);
+	ASSERT_STR(touches(), "frame 0+4");
+	ASSERT_EQ(OP(ZONE_LOCK), PD_OK);
+	ASSERT_STR(touches(), "");
+	ASSERT_EQ(OP(ZONE_UNLOCK), PD_OK);
+	ASSERT_EQ(OP(SPAWN, .proc = 1), PD_OK);
+	ASSERT_STR(touches(), "proc 1+1");
+	ASSERT_EQ(OP(MMAP, .proc = 1, .vpage = 2, .npages = 3), PD_OK);
+	ASSERT_STR(touches(), "pte 1:2+3");
+	ASSERT_EQ(OP(WRITE, .proc = 1, .vpage = 3, .value = 7), PD_OK);
+	ASSERT_STR(touches(), "frame 4+1 pte 1:3+1 frame 4+1");
+	ASSERT_EQ(OP(READ, .proc = 1, .vpage = 3), PD_OK);  /* no fault */
+	ASSERT_STR(touches(), "");
+	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 5), PD_OK);
+	ASSERT_STR(touches(), "tagblock 5+1");
+	/* exit: every PTE, the page (unmapped, then freed), the process */
+	ASSERT_EQ(OP(EXIT, .proc = 1), PD_OK);
+	ASSERT_STR(touches(), "pte 1:0+8 frame 4+1 proc 1+1");
+	return true;
+}
+
+/*
+ * accept=flag: accepting a unit larger than the block touches the unit
+ * and all its frames; a stale hint that finds the units accepted touches
+ * only the block.
+ */
+static bool test_touches_of_acceptance(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.accept_order = 3;
+	c.unaccepted = 0x01;  /* unit 0 = frames 0..7 */
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_STR(touches(), "unit 0+1 frame 0+8");
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT_EQ(F.res.frame, 1);
+	ASSERT(PageHead(pfn_to_page(F.m, 1)));
+	ASSERT_STR(touches(), "frame 1+1");
+	return true;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define TEST(fn) { #fn, fn }
@@ -1169,6 +1255,8 @@ static const struct {
 	TEST(test_create_rejects_bad_configs),
 	TEST(test_observable_state_of_absent_objects),
 	TEST(test_bytes_per_frame_at_default_config),
+	TEST(test_touches_follow_the_op),
+	TEST(test_touches_of_acceptance),
 };
 
 int main(void)

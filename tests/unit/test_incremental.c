@@ -16,6 +16,9 @@
  *     (r.rerun_full).
  *  3. check_every: check() runs at boot, after every Nth op, after the
  *     last op and at a divergence.
+ *  4. The impl reports every object it changes: the same watch around
+ *     pd_impl_ops, run as the primary against the oracle over the same
+ *     kind of random traces (every 10th at 4096 frames).
  *
  * PD_INCR_TRACES in the environment overrides the number of random
  * traces (default 3000).
@@ -76,7 +79,8 @@ struct snap {
 };
 
 struct watch {
-	void *o;                           /* the oracle watched */
+	const struct pd_model_ops *ops;    /* the model watched (the oracle, or the impl) */
+	void *o;                           /* its instance */
 	struct pd_config cfg;
 	uint32_t nframes, nunits, ntagblocks, nptes;
 	struct snap s[2];                  /* s[cur]: the state after the last call */
@@ -102,18 +106,19 @@ static void snap_take(const struct watch *w, struct snap *s)
 	unsigned p, v;
 
 	for (i = 0; i < w->nframes; i++)
-		O->frame_state(w->o, i, &s->frame[i]);
+		w->ops->frame_state(w->o, i, &s->frame[i]);
 	for (p = 0; p < PD_MAX_PROCS; p++) {
-		O->proc_state(w->o, (uint8_t)p, &s->proc[p]);
+		w->ops->proc_state(w->o, (uint8_t)p, &s->proc[p]);
 		for (v = 0; v < w->cfg.vpages; v++)
-			O->pte_state(w->o, (uint8_t)p, (uint16_t)v, &s->pte[p * w->cfg.vpages + v]);
+			w->ops->pte_state(w->o, (uint8_t)p, (uint16_t)v,
+					  &s->pte[p * w->cfg.vpages + v]);
 	}
 	for (i = 0; i < w->cfg.slots; i++)
-		O->slot_state(w->o, i, &s->slot[i]);
+		w->ops->slot_state(w->o, i, &s->slot[i]);
 	for (i = 0; i < w->nunits; i++)
-		O->unit_state(w->o, i, &s->unit[i]);
+		w->ops->unit_state(w->o, i, &s->unit[i]);
 	for (i = 0; i < w->ntagblocks; i++)
-		O->tagblock_state(w->o, i, &s->tagblock[i]);
+		w->ops->tagblock_state(w->o, i, &s->tagblock[i]);
 }
 
 static void snap_free(struct snap *s)
@@ -142,7 +147,7 @@ static void watch_destroy(void *model)
 	if (!w)
 		return;
 	if (w->o)
-		O->destroy(w->o);
+		w->ops->destroy(w->o);
 	snap_free(&w->s[0]);
 	snap_free(&w->s[1]);
 	for (int k = 0; k < PD_NR_OBJ; k++)
@@ -150,12 +155,14 @@ static void watch_destroy(void *model)
 	free(w);
 }
 
-static void *watch_create(const struct pd_config *cfg, char *err, size_t errlen)
+static void *watch_create_of(const struct pd_model_ops *ops, const struct pd_config *cfg,
+			     char *err, size_t errlen)
 {
 	struct watch *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
+	w->ops = ops;
 	w->cfg = *cfg;
 	w->nframes = pd_nr_frames(cfg);
 	w->nunits = pd_nr_units(cfg);
@@ -168,7 +175,7 @@ static void *watch_create(const struct pd_config *cfg, char *err, size_t errlen)
 	w->count[PD_OBJ_UNIT] = w->nunits;
 	w->count[PD_OBJ_TAGBLOCK] = w->ntagblocks;
 	w->count[PD_OBJ_TOTALS] = 1;
-	w->o = O->create(cfg, err, errlen);
+	w->o = ops->create(cfg, err, errlen);
 	if (!w->o || !snap_alloc(w, &w->s[0]) || !snap_alloc(w, &w->s[1])) {
 		watch_destroy(w);
 		return NULL;
@@ -182,6 +189,11 @@ static void *watch_create(const struct pd_config *cfg, char *err, size_t errlen)
 	}
 	snap_take(w, &w->s[0]);
 	return w;
+}
+
+static void *watch_create(const struct pd_config *cfg, char *err, size_t errlen)
+{
+	return watch_create_of(O, cfg, err, errlen);
 }
 
 /* Mark what the call touched (clipped: a touch is a hint). */
@@ -312,7 +324,7 @@ static void changed(const struct watch *w, const struct pd_ctx *ctx, const struc
 		what, field, (unsigned long long)x, (unsigned long long)y);
 }
 
-/* Run one call on the oracle; every object that changed must be touched. */
+/* Run one call on the watched model; every object that changed must be touched. */
 static void watch_call(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		       struct pd_result *res)
 {
@@ -322,7 +334,7 @@ static void watch_call(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 	uint64_t x, y;
 	uint32_t i;
 
-	member(O, call->code)(w->o, ctx, call, res);
+	member(w->ops, call->code)(w->o, ctx, call, res);
 	if (W.drop_touches) {
 		ctx->ntouch = 0;
 		ctx->touch_all = false;
@@ -356,22 +368,26 @@ static void watch_call(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 }
 
 #define W_O(model) (((struct watch *)(model))->o)
+#define W_OPS(model) (((struct watch *)(model))->ops)
 static void watch_frame_state(void *model, uint32_t f, struct pd_frame_state *out)
-{ O->frame_state(W_O(model), f, out); }
+{ W_OPS(model)->frame_state(W_O(model), f, out); }
 static void watch_pte_state(void *model, uint8_t p, uint16_t v, struct pd_pte_state *out)
-{ O->pte_state(W_O(model), p, v, out); }
+{ W_OPS(model)->pte_state(W_O(model), p, v, out); }
 static void watch_proc_state(void *model, uint8_t p, struct pd_proc_state *out)
-{ O->proc_state(W_O(model), p, out); }
+{ W_OPS(model)->proc_state(W_O(model), p, out); }
 static void watch_slot_state(void *model, uint32_t s, struct pd_slot_state *out)
-{ O->slot_state(W_O(model), s, out); }
+{ W_OPS(model)->slot_state(W_O(model), s, out); }
 static void watch_unit_state(void *model, uint32_t u, struct pd_unit_state *out)
-{ O->unit_state(W_O(model), u, out); }
+{ W_OPS(model)->unit_state(W_O(model), u, out); }
 static void watch_tagblock_state(void *model, uint32_t b, struct pd_tagblock_state *out)
-{ O->tagblock_state(W_O(model), b, out); }
+{ W_OPS(model)->tagblock_state(W_O(model), b, out); }
 static void watch_totals(void *model, struct pd_totals *out)
-{ O->totals(W_O(model), out); }
+{ W_OPS(model)->totals(W_O(model), out); }
 static void watch_check(void *model, struct pd_ctx *ctx)
-{ O->check(W_O(model), ctx); }
+{
+	if (W_OPS(model)->check)   /* the impl's: checking builds only */
+		W_OPS(model)->check(W_O(model), ctx);
+}
 
 static const struct pd_model_ops watch_ops = {
 	.name = "watch", .caps = PD_CAP_REPLAY | PD_CAP_TOUCH,
@@ -938,6 +954,145 @@ static bool test_check_runs_at_divergence(void)
 	return true;
 }
 
+/* ---- 4. the impl reports every object it changes ------------------------ */
+
+#if PAGEDIFF_HAVE_IMPL
+/*
+ * The same watch around the impl (pd_impl_ops, which has PD_CAP_TOUCH),
+ * run as the primary against the oracle: every change the impl makes to
+ * its observable state must be touched in that call's ctx, and the run
+ * must be a clean incremental one (no divergence, no re-run).
+ */
+static void *watch_create_impl(const struct pd_config *cfg, char *err, size_t errlen)
+{
+	return watch_create_of(&pd_impl_ops, cfg, err, errlen);
+}
+
+static struct pd_model_ops watch_impl_ops(void)
+{
+	struct pd_model_ops ops = watch_ops;
+
+	ops.name = "watch(impl)";
+	ops.caps = PD_CAP_TOUCH;   /* the impl cannot replay */
+	ops.create = watch_create_impl;
+	return ops;
+}
+
+/* The watch sees an impl change whose touches were lost. */
+static bool test_watch_catches_untouched_impl(void)
+{
+	struct pd_config cfg;
+	struct pd_ctx ctx;
+	struct pd_call call;
+	struct pd_result res;
+	struct watch *w;
+	char err[256];
+
+	pd_config_default(&cfg);
+	w = watch_create_impl(&cfg, err, sizeof(err));
+	ASSERT(w);
+	memset(&W, 0, sizeof(W));
+	memset(&call, 0, sizeof(call));
+	call.code = PD_OP_SPAWN;
+	call.frame = PD_NO_FRAME;
+	pd_ctx_begin_record(&ctx);
+	watch_call(w, &ctx, &call, &res);
+	ASSERT(res.status == PD_OK && W.untouched == 0 && W.changed[PD_OBJ_PROC] == 1);
+	/* An alloc whose touches are lost: its block's two frames changed untouched. */
+	call.code = PD_OP_ALLOC;
+	call.order = 1;
+	pd_ctx_begin_record(&ctx);
+	W.drop_touches = true;
+	fprintf(stderr, "(two reports expected:)\n");
+	watch_call(w, &ctx, &call, &res);
+	W.drop_touches = false;
+	ASSERT(res.status == PD_OK && res.frame != PD_NO_FRAME);
+	ASSERTF(W.untouched == 2, "%lu", W.untouched);
+	/* Touched, it is clean: the same alloc again. */
+	pd_ctx_begin_record(&ctx);
+	watch_call(w, &ctx, &call, &res);
+	ASSERT(res.status == PD_OK && W.untouched == 2);
+	watch_destroy(w);
+	memset(&W, 0, sizeof(W));
+	return true;
+}
+
+/*
+ * Random traces as for the oracle (all 12 design option combinations,
+ * 8..256 frames, 1024 every 50th) and every 10th at 4096 frames, each
+ * run watched impl vs oracle.
+ */
+static bool test_impl_touches_every_change(void)
+{
+	static uint8_t buf[16 + 200 * 8];
+	struct pd_model_ops wi = watch_impl_ops();
+	struct pd_run_opts o = { .primary = &wi, .reference = O, .file = "random" };
+	unsigned n = ntraces(), unclean = 0, big = 0;
+	uint64_t seed = 0x1e7c0de5;
+
+	memset(&W, 0, sizeof(W));
+	for (unsigned i = 0; i < n; i++) {
+		struct pd_run_result r;
+		struct pd_trace t;
+		size_t len = gen_trace(&seed, i, 200, buf);
+		unsigned long before = W.untouched;
+
+		if (i % 10 == 9) {
+			buf[1] = 12 - PD_MIN_FRAMES_LOG2;
+			big++;
+		}
+		pd_trace_decode(buf, len, &t);
+		W.trace = i;
+		pd_run(&t, &o, &r);
+		if (r.status != 0 || !r.incremental || r.rerun_full || W.untouched != before) {
+			if (unclean++ < 3) {
+				char *text = pd_trace_print(&t, PD_PRINT_OPS_ONLY);
+
+				fprintf(stderr, "trace %u: status %d, incremental %d, rerun_full %d\n%s%s%s",
+					i, r.status, r.incremental, r.rerun_full,
+					r.report ? r.report : "", r.messages ? r.messages : "", text);
+				free(text);
+			}
+		}
+		pd_run_result_free(&r);
+		pd_trace_free(&t);
+	}
+	printf("  %u traces (%u at 4096 frames), %lu impl calls watched, %lu with overflowing"
+	       " touches; changed objects touched: %lu frames, %lu ptes, %lu procs, %lu slots,"
+	       " %lu units, %lu tagblocks\n",
+	       n, big, W.calls, W.touch_all, W.changed[PD_OBJ_FRAME], W.changed[PD_OBJ_PTE],
+	       W.changed[PD_OBJ_PROC], W.changed[PD_OBJ_SLOT], W.changed[PD_OBJ_UNIT],
+	       W.changed[PD_OBJ_TAGBLOCK]);
+	printf("  ok calls per op:");
+	for (unsigned c = 0; c < PD_NR_OPS; c++)
+		printf(" %s=%lu", pd_opcode_name(c), W.ok[c]);
+	printf("\n");
+	ASSERTF(W.untouched == 0, "%lu changes were not touched", W.untouched);
+	ASSERTF(unclean == 0, "%u traces were not clean incremental runs", unclean);
+	for (unsigned c = 0; c < PD_NR_OPS; c++)
+		ASSERTF(n < 100 || W.ok[c] > 0, "no %s ever succeeded", pd_opcode_name(c));
+	for (unsigned k = 0; k < PD_OBJ_TOTALS; k++)
+		ASSERTF(n < 100 || W.changed[k] > 0, "no object of kind %u ever changed", k);
+	memset(&W, 0, sizeof(W));
+	return true;
+}
+
+/* impl vs oracle is incremental; --full (full_compare) keeps it full. */
+static bool test_impl_incremental(void)
+{
+	struct pd_run_result r;
+
+	ASSERT(pd_impl_ops.caps & PD_CAP_TOUCH);
+	ASSERT(run_text(liar_trace, &pd_impl_ops, O, false, 0, &r) == 0);
+	ASSERT(r.incremental && !r.rerun_full && r.ops_run == 7);
+	pd_run_result_free(&r);
+	ASSERT(run_text(liar_trace, &pd_impl_ops, O, true, 0, &r) == 0);
+	ASSERT(!r.incremental);
+	pd_run_result_free(&r);
+	return true;
+}
+#endif
+
 int main(void)
 {
 	static const struct test tests[] = {
@@ -948,6 +1103,11 @@ int main(void)
 		TEST(test_check_every_cadence),
 		TEST(test_check_every_reports_late),
 		TEST(test_check_runs_at_divergence),
+#if PAGEDIFF_HAVE_IMPL
+		TEST(test_watch_catches_untouched_impl),
+		TEST(test_impl_touches_every_change),
+		TEST(test_impl_incremental),
+#endif
 	};
 
 	return RUN_TESTS(tests);
