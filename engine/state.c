@@ -112,9 +112,10 @@ static uint64_t field_get(const void *obj, const struct fdesc *f)
 /* Whether a conditional field is meaningful in this object (W_* flag). */
 static bool meaningful(unsigned obj, const void *s, unsigned when)
 {
-	if (when == W_CONTENT)
+	/* The obj test lets the compiler see which struct s is (gcc -Warray-bounds). */
+	if (when == W_CONTENT && obj == PD_OBJ_FRAME)
 		return ((const struct pd_frame_state *)s)->content_defined;
-	if (when == W_INUSE)
+	if (when == W_INUSE && obj == PD_OBJ_SLOT)
 		return ((const struct pd_slot_state *)s)->in_use;
 	return true;
 }
