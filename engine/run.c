@@ -302,6 +302,9 @@ static bool check_due(const struct pd_runner *rn)
 {
 	unsigned every = rn->o->check_every;
 
+	/* Fast mode: every Nth op, never if 0; the end is finish_fast()'s. */
+	if (rn->fast)
+		return every && rn->op >= 0 && ((unsigned)rn->op + 1) % every == 0;
 	if (every <= 1 || rn->op < 0 || (size_t)rn->op + 1 >= rn->t->nops)
 		return true;
 	return ((unsigned)rn->op + 1) % every == 0;
@@ -447,7 +450,13 @@ static int setup_side(struct pd_runner *rn, int i, const struct pd_model_ops *op
 		    rn->file, sd->name);
 		return -1;
 	}
+	if (rn->pooled && rn->pooled->m[i]) {
+		sd->m = rn->pooled->m[i];  /* reset by pd_pool_take() */
+		return 0;
+	}
 	sd->m = ops->create(rn->cfg, err, sizeof(err));
+	if (rn->pooled)
+		rn->pooled->m[i] = sd->m;
 	if (!sd->m) {
 		msg(rn, "%s: error: model %s (%s) rejects the config: %s\n", rn->file, sd->name,
 		    role, err[0] ? err : "(no reason given)");
@@ -474,8 +483,9 @@ static void finish(struct pd_runner *rn)
 {
 	struct pd_run_result *r = rn->r;
 
+	/* Pooled models stay for the next run (reset then). */
 	for (int i = 0; i < 2; i++)
-		if (rn->side[i].m)
+		if (rn->side[i].m && !rn->pooled)
 			rn->side[i].ops->destroy(rn->side[i].m);
 	pd_state_free(rn);
 	if (r->status != 2)
@@ -495,8 +505,25 @@ static bool final_full_compare_differs(struct pd_runner *rn)
 	return rn->ndiff_total != 0;
 }
 
+/*
+ * Fast mode, after the last op: the objects touched during the input
+ * again, or (fast_full_end) everything and check().  True if anything
+ * differs: pd_run() then re-runs the input in the default mode.
+ */
+static bool finish_fast_differs(struct pd_runner *rn)
+{
+	rn->ndiff = rn->ndiff_total = 0;
+	if (!rn->o->fast_full_end) {
+		pd_state_compare_input_touched(rn);
+		return rn->ndiff_total != 0;
+	}
+	pd_state_compare(rn);
+	run_checks(rn);
+	return rn->ndiff_total || rn->side[0].cctx.nviol || rn->side[1].cctx.nviol;
+}
+
 static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
-		    struct pd_run_result *r, bool full, bool *late_diff)
+		    struct pd_run_result *r, bool full, bool fast, bool *late_diff)
 {
 	struct pd_runner *rn;
 	unsigned cls;
@@ -533,6 +560,11 @@ static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
 	rn->incremental = !full && (o->primary->caps & PD_CAP_TOUCH) &&
 			  (o->reference->caps & PD_CAP_TOUCH);
 	r->incremental = rn->incremental;
+	rn->fast = fast && rn->incremental;
+	if (o->pool && !full) {
+		rn->pooled = pd_pool_take(o->pool, rn->cfg, o->primary, o->reference);
+		rn->vis = &rn->pooled->vis;
+	}
 	pd_state_init(rn);
 	if (setup_side(rn, 0, o->primary, "primary") ||
 	    setup_side(rn, 1, o->reference, "reference")) {
@@ -540,10 +572,14 @@ static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
 		goto out;
 	}
 
-	/* Boot: both models' initial state must already agree. */
+	/*
+	 * Boot: both models' initial state must already agree.  Fast mode
+	 * compares an object when an op touches it, and the untouched rest
+	 * only with fast_full_end.
+	 */
 	clear_ctx(&rn->side[0]);
 	clear_ctx(&rn->side[1]);
-	cls = compare(rn, false, PD_NR_OPS);
+	cls = rn->fast ? PD_DIV_NONE : compare(rn, false, PD_NR_OPS);
 	rn->op_ran = true;
 	eval_expects(rn, &k, true);
 	if (cls) {
@@ -562,7 +598,9 @@ static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
 		if (r->incomplete)
 			break;
 	}
-	if (rn->incremental && !r->diverged && final_full_compare_differs(rn))
+	if (rn->fast && !r->diverged && !r->incomplete && finish_fast_differs(rn))
+		*late_diff = true;
+	else if (rn->incremental && !rn->fast && !r->diverged && final_full_compare_differs(rn))
 		*late_diff = true;
 out:
 	finish(rn);
@@ -575,16 +613,55 @@ out:
  * end-of-input full comparison sees means some op changed an object that
  * neither model reported touching: re-run comparing everything after every
  * op, so the report names the first diverging op as a full run would.
+ *
+ * Fast mode (fuzzing) reports nothing of its own: whatever it finds, the
+ * input is run again in the default mode, on new models, and that run's
+ * report and signature are returned, as `pagediff replay` would print
+ * them.  Should the default mode not diverge (it compares more, so it
+ * cannot unless a model is not deterministic), the fast run's divergence
+ * is kept, with a note.
  */
 int pd_run(const struct pd_trace *t, const struct pd_run_opts *o, struct pd_run_result *r)
 {
+	struct pd_run_opts dflt;
+	struct pd_run_result fr;
 	bool late_diff = false;
 
-	run_once(t, o, r, o->full_compare, &late_diff);
+	if (o->fast && !o->full_compare) {
+		run_once(t, o, r, false, true, &late_diff);
+		if (!r->diverged && !late_diff)
+			return r->status;
+		dflt = *o;
+		dflt.fast = false;
+		dflt.pool = NULL;
+		fr = *r;
+		late_diff = false;
+		run_once(t, &dflt, r, false, false, &late_diff);
+		if (late_diff) {
+			pd_run_result_free(r);
+			run_once(t, &dflt, r, true, false, &late_diff);
+			r->rerun_full = true;
+		}
+		if (r->diverged) {
+			pd_run_result_free(&fr);
+			return r->status;
+		}
+		pd_run_result_free(r);
+		*r = fr;
+		if (!r->diverged) {
+			/* Only the fast end comparison saw it: no report of its own. */
+			r->diverged = true;
+			r->status = 1;
+			r->div_class = PD_DIV_STATE;
+			snprintf(r->signature, sizeof(r->signature), "state.fast-end-only");
+		}
+		return r->status;
+	}
+	run_once(t, o, r, o->full_compare, false, &late_diff);
 	if (!late_diff)
 		return r->status;
 	pd_run_result_free(r);
-	run_once(t, o, r, true, &late_diff);
+	run_once(t, o, r, true, false, &late_diff);
 	r->rerun_full = true;
 	return r->status;
 }

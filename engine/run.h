@@ -67,6 +67,50 @@ struct pd_change {
 
 #define PD_MAX_DIFFS 64
 
+/*
+ * Incremental comparison: the compare (by epoch) in which each object was
+ * last visited, so an object both models touched is compared once.  Kept
+ * in a pool entry between runs of the same config; the epoch only grows
+ * (a stamp from an earlier run can never equal the current epoch), and
+ * the arrays are cleared when it wraps.
+ */
+struct pd_visit {
+	uint32_t  epoch;
+	uint32_t *frame, *pte, *slot, *unit, *tagblock;
+	uint32_t  proc[PD_MAX_PROCS];
+	size_t    nframe, npte, nslot, nunit, ntagblock;
+};
+
+void pd_visit_init(struct pd_visit *v, const struct pd_config *c);
+void pd_visit_free(struct pd_visit *v);
+/* A new compare: every object unvisited. */
+void pd_visit_next(struct pd_visit *v);
+
+/*
+ * A config's model pair in a pool (pool.c).  m[i] NULL: not created yet
+ * (or dropped after a failed reset).
+ */
+struct pd_pool_entry {
+	bool      used;
+	uint64_t  lru;
+	struct pd_config cfg;
+	const struct pd_model_ops *ops[2];
+	void     *m[2];
+	struct pd_visit vis;
+};
+
+/*
+ * The entry for cfg and these two models, their models reset (or NULL
+ * where one must be created: the caller creates it into the entry).
+ */
+/* The entry for cfg and these models as it is (no reset), or NULL; tests. */
+struct pd_pool_entry *pd_pool_peek(struct pd_pool *pool, const struct pd_config *cfg,
+				   const struct pd_model_ops *primary,
+				   const struct pd_model_ops *reference);
+struct pd_pool_entry *pd_pool_take(struct pd_pool *pool, const struct pd_config *cfg,
+				   const struct pd_model_ops *primary,
+				   const struct pd_model_ops *reference);
+
 struct pd_runner {
 	const struct pd_trace    *t;
 	const struct pd_config   *cfg;
@@ -89,11 +133,20 @@ struct pd_runner {
 	struct pd_change *changes;
 	size_t    nchanges, changes_cap;
 
-	/* Incremental comparison: objects visited in this compare (by epoch). */
+	/* Incremental comparison: objects visited in this compare. */
 	bool      incremental;
-	uint32_t  epoch;
-	uint32_t *v_frame, *v_pte, *v_slot, *v_unit, *v_tagblock;
-	uint32_t  v_proc[PD_MAX_PROCS];
+	struct pd_visit *vis;     /* own_vis, or the pool entry's */
+	struct pd_visit  own_vis;
+	struct pd_pool_entry *pooled;  /* the models belong to this entry */
+
+	/*
+	 * Fast mode (pd_run_opts.fast): no change history (h_* NULL), and
+	 * every object touched during the input, for the end comparison.
+	 */
+	bool      fast;
+	struct pd_touch_rec *itouch;
+	size_t    nitouch, itouch_cap;
+	bool      itouch_all;     /* an op overflowed its touch list */
 
 	/* What differs after the current op. */
 	struct pd_diff diff[PD_MAX_DIFFS];
@@ -115,6 +168,8 @@ void pd_state_compare(struct pd_runner *rn);
  * totals); falls back to everything if a model overflowed its touch list.
  */
 void pd_state_compare_touched(struct pd_runner *rn);
+/* Fast mode, end of input: every object touched during it (and totals). */
+void pd_state_compare_input_touched(struct pd_runner *rn);
 /* "frame 3", "pte p1 vpage 0", ... */
 void pd_obj_format(const struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index,
 		   struct pd_strbuf *sb);

@@ -223,6 +223,21 @@ static void track(struct pd_runner *rn, uint64_t *slot, uint64_t h, unsigned obj
 	*slot = h;
 }
 
+/*
+ * The common case, equal frames, without the field table: byte-equal
+ * (both sides were zeroed before the model filled them) means every field
+ * is equal.  Not byte-equal falls through to the field-by-field rules,
+ * which also know what is allowed to differ (undefined content, tags of
+ * an untagged page).
+ */
+static bool frame_same(const struct pd_runner *rn, const struct pd_frame_state *a,
+		       const struct pd_frame_state *b)
+{
+	if (memcmp(a, b, offsetof(struct pd_frame_state, tags)))
+		return false;
+	return !a->mte_tagged || !memcmp(a->tags, b->tags, (rn->cfg->granules + 1u) / 2);
+}
+
 static void cmp_frame(struct pd_runner *rn, uint32_t f)
 {
 	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
@@ -232,13 +247,16 @@ static void cmp_frame(struct pd_runner *rn, uint32_t f)
 	memset(&b, 0, sizeof(b));
 	p->ops->frame_state(p->m, f, &a);
 	r->ops->frame_state(r->m, f, &b);
-	cmp_fields(rn, PD_OBJ_FRAME, 0, f, frame_fields, N(frame_fields), &a, &b);
-	if (a.mte_tagged && b.mte_tagged)
-		cmp_tags(rn, PD_OBJ_FRAME, f, a.tags, b.tags);
-	track(rn, &rn->h_frame[f],
-	      hash_fields(PD_OBJ_FRAME, frame_fields, N(frame_fields), &a,
-			  a.mte_tagged ? a.tags : NULL, rn->cfg->granules),
-	      PD_OBJ_FRAME, 0, f);
+	if (!frame_same(rn, &a, &b)) {
+		cmp_fields(rn, PD_OBJ_FRAME, 0, f, frame_fields, N(frame_fields), &a, &b);
+		if (a.mte_tagged && b.mte_tagged)
+			cmp_tags(rn, PD_OBJ_FRAME, f, a.tags, b.tags);
+	}
+	if (!rn->fast)
+		track(rn, &rn->h_frame[f],
+		      hash_fields(PD_OBJ_FRAME, frame_fields, N(frame_fields), &a,
+				  a.mte_tagged ? a.tags : NULL, rn->cfg->granules),
+		      PD_OBJ_FRAME, 0, f);
 }
 
 static void cmp_proc(struct pd_runner *rn, uint8_t proc)
@@ -251,9 +269,10 @@ static void cmp_proc(struct pd_runner *rn, uint8_t proc)
 	p->ops->proc_state(p->m, proc, &a);
 	r->ops->proc_state(r->m, proc, &b);
 	cmp_fields(rn, PD_OBJ_PROC, proc, proc, proc_fields, N(proc_fields), &a, &b);
-	track(rn, &rn->h_proc[proc],
-	      hash_fields(PD_OBJ_PROC, proc_fields, N(proc_fields), &a, NULL, 0),
-	      PD_OBJ_PROC, proc, proc);
+	if (!rn->fast)
+		track(rn, &rn->h_proc[proc],
+		      hash_fields(PD_OBJ_PROC, proc_fields, N(proc_fields), &a, NULL, 0),
+		      PD_OBJ_PROC, proc, proc);
 }
 
 static void cmp_pte(struct pd_runner *rn, uint8_t proc, uint16_t v)
@@ -266,9 +285,10 @@ static void cmp_pte(struct pd_runner *rn, uint8_t proc, uint16_t v)
 	p->ops->pte_state(p->m, proc, v, &a);
 	r->ops->pte_state(r->m, proc, v, &b);
 	cmp_fields(rn, PD_OBJ_PTE, proc, v, pte_fields, N(pte_fields), &a, &b);
-	track(rn, &rn->h_pte[(size_t)proc * rn->cfg->vpages + v],
-	      hash_fields(PD_OBJ_PTE, pte_fields, N(pte_fields), &a, NULL, 0),
-	      PD_OBJ_PTE, proc, v);
+	if (!rn->fast)
+		track(rn, &rn->h_pte[(size_t)proc * rn->cfg->vpages + v],
+		      hash_fields(PD_OBJ_PTE, pte_fields, N(pte_fields), &a, NULL, 0),
+		      PD_OBJ_PTE, proc, v);
 }
 
 static void cmp_slot(struct pd_runner *rn, uint32_t s)
@@ -283,10 +303,11 @@ static void cmp_slot(struct pd_runner *rn, uint32_t s)
 	cmp_fields(rn, PD_OBJ_SLOT, 0, s, slot_fields, N(slot_fields), &a, &b);
 	if (a.tags_saved && b.tags_saved)
 		cmp_tags(rn, PD_OBJ_SLOT, s, a.tags, b.tags);
-	track(rn, &rn->h_slot[s],
-	      hash_fields(PD_OBJ_SLOT, slot_fields, N(slot_fields), &a,
-			  a.tags_saved ? a.tags : NULL, rn->cfg->granules),
-	      PD_OBJ_SLOT, 0, s);
+	if (!rn->fast)
+		track(rn, &rn->h_slot[s],
+		      hash_fields(PD_OBJ_SLOT, slot_fields, N(slot_fields), &a,
+				  a.tags_saved ? a.tags : NULL, rn->cfg->granules),
+		      PD_OBJ_SLOT, 0, s);
 }
 
 static void cmp_unit(struct pd_runner *rn, uint32_t u)
@@ -299,8 +320,9 @@ static void cmp_unit(struct pd_runner *rn, uint32_t u)
 	p->ops->unit_state(p->m, u, &a);
 	r->ops->unit_state(r->m, u, &b);
 	cmp_fields(rn, PD_OBJ_UNIT, 0, u, unit_fields, N(unit_fields), &a, &b);
-	track(rn, &rn->h_unit[u], hash_fields(PD_OBJ_UNIT, unit_fields, N(unit_fields), &a, NULL, 0),
-	      PD_OBJ_UNIT, 0, u);
+	if (!rn->fast)
+		track(rn, &rn->h_unit[u], hash_fields(PD_OBJ_UNIT, unit_fields, N(unit_fields), &a, NULL, 0),
+		      PD_OBJ_UNIT, 0, u);
 }
 
 static void cmp_tagblock(struct pd_runner *rn, uint32_t tb)
@@ -313,9 +335,10 @@ static void cmp_tagblock(struct pd_runner *rn, uint32_t tb)
 	p->ops->tagblock_state(p->m, tb, &a);
 	r->ops->tagblock_state(r->m, tb, &b);
 	cmp_fields(rn, PD_OBJ_TAGBLOCK, 0, tb, tagblock_fields, N(tagblock_fields), &a, &b);
-	track(rn, &rn->h_tagblock[tb],
-	      hash_fields(PD_OBJ_TAGBLOCK, tagblock_fields, N(tagblock_fields), &a, NULL, 0),
-	      PD_OBJ_TAGBLOCK, 0, tb);
+	if (!rn->fast)
+		track(rn, &rn->h_tagblock[tb],
+		      hash_fields(PD_OBJ_TAGBLOCK, tagblock_fields, N(tagblock_fields), &a, NULL, 0),
+		      PD_OBJ_TAGBLOCK, 0, tb);
 }
 
 static void cmp_totals(struct pd_runner *rn)
@@ -328,26 +351,65 @@ static void cmp_totals(struct pd_runner *rn)
 	p->ops->totals(p->m, &a);
 	r->ops->totals(r->m, &b);
 	cmp_fields(rn, PD_OBJ_TOTALS, 0, 0, totals_fields, N(totals_fields), &a, &b);
-	track(rn, &rn->h_totals,
-	      hash_fields(PD_OBJ_TOTALS, totals_fields, N(totals_fields), &a, NULL, 0),
-	      PD_OBJ_TOTALS, 0, 0);
+	if (!rn->fast)
+		track(rn, &rn->h_totals,
+		      hash_fields(PD_OBJ_TOTALS, totals_fields, N(totals_fields), &a, NULL, 0),
+		      PD_OBJ_TOTALS, 0, 0);
+}
+
+void pd_visit_init(struct pd_visit *v, const struct pd_config *c)
+{
+	memset(v, 0, sizeof(*v));
+	v->nframe = pd_nr_frames(c);
+	v->npte = (size_t)PD_MAX_PROCS * c->vpages;
+	v->nslot = c->slots;
+	v->nunit = pd_nr_units(c);
+	v->ntagblock = pd_nr_tag_blocks(c);
+	v->frame = pd_xcalloc(v->nframe, sizeof(uint32_t));
+	v->pte = pd_xcalloc(v->npte, sizeof(uint32_t));
+	v->slot = pd_xcalloc(v->nslot, sizeof(uint32_t));
+	v->unit = pd_xcalloc(v->nunit, sizeof(uint32_t));
+	v->tagblock = pd_xcalloc(v->ntagblock, sizeof(uint32_t));
+}
+
+void pd_visit_free(struct pd_visit *v)
+{
+	free(v->frame);
+	free(v->pte);
+	free(v->slot);
+	free(v->unit);
+	free(v->tagblock);
+	memset(v, 0, sizeof(*v));
+}
+
+void pd_visit_next(struct pd_visit *v)
+{
+	if (++v->epoch)
+		return;
+	/* Wrapped: stamps of 2^32 compares ago would read as current. */
+	memset(v->frame, 0, v->nframe * sizeof(uint32_t));
+	memset(v->pte, 0, v->npte * sizeof(uint32_t));
+	memset(v->slot, 0, v->nslot * sizeof(uint32_t));
+	memset(v->unit, 0, v->nunit * sizeof(uint32_t));
+	memset(v->tagblock, 0, v->ntagblock * sizeof(uint32_t));
+	memset(v->proc, 0, sizeof(v->proc));
+	v->epoch = 1;
 }
 
 void pd_state_init(struct pd_runner *rn)
 {
 	const struct pd_config *c = rn->cfg;
 
-	rn->h_frame = pd_xcalloc(pd_nr_frames(c), sizeof(uint64_t));
-	rn->h_pte = pd_xcalloc((size_t)PD_MAX_PROCS * c->vpages, sizeof(uint64_t));
-	rn->h_slot = pd_xcalloc(c->slots, sizeof(uint64_t));
-	rn->h_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint64_t));
-	rn->h_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint64_t));
-	if (rn->incremental) {
-		rn->v_frame = pd_xcalloc(pd_nr_frames(c), sizeof(uint32_t));
-		rn->v_pte = pd_xcalloc((size_t)PD_MAX_PROCS * c->vpages, sizeof(uint32_t));
-		rn->v_slot = pd_xcalloc(c->slots, sizeof(uint32_t));
-		rn->v_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint32_t));
-		rn->v_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint32_t));
+	if (!rn->fast) {
+		rn->h_frame = pd_xcalloc(pd_nr_frames(c), sizeof(uint64_t));
+		rn->h_pte = pd_xcalloc((size_t)PD_MAX_PROCS * c->vpages, sizeof(uint64_t));
+		rn->h_slot = pd_xcalloc(c->slots, sizeof(uint64_t));
+		rn->h_unit = pd_xcalloc(pd_nr_units(c), sizeof(uint64_t));
+		rn->h_tagblock = pd_xcalloc(pd_nr_tag_blocks(c), sizeof(uint64_t));
+	}
+	if (rn->incremental && !rn->vis) {
+		pd_visit_init(&rn->own_vis, c);
+		rn->vis = &rn->own_vis;
 	}
 }
 
@@ -359,11 +421,9 @@ void pd_state_free(struct pd_runner *rn)
 	free(rn->h_unit);
 	free(rn->h_tagblock);
 	free(rn->changes);
-	free(rn->v_frame);
-	free(rn->v_pte);
-	free(rn->v_slot);
-	free(rn->v_unit);
-	free(rn->v_tagblock);
+	free(rn->itouch);
+	if (rn->vis == &rn->own_vis)
+		pd_visit_free(&rn->own_vis);
 }
 
 void pd_state_compare(struct pd_runner *rn)
@@ -389,9 +449,9 @@ void pd_state_compare(struct pd_runner *rn)
 /* First visit of an object in this compare?  (Both models may touch it.) */
 static bool first_visit(struct pd_runner *rn, uint32_t *stamp)
 {
-	if (*stamp == rn->epoch)
+	if (*stamp == rn->vis->epoch)
 		return false;
-	*stamp = rn->epoch;
+	*stamp = rn->vis->epoch;
 	return true;
 }
 
@@ -402,12 +462,13 @@ static bool first_visit(struct pd_runner *rn, uint32_t *stamp)
 static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint32_t n)
 {
 	const struct pd_config *c = rn->cfg;
+	struct pd_visit *vis = rn->vis;
 	uint64_t end = (uint64_t)first + n;
 
 	switch (obj) {
 	case PD_OBJ_FRAME:
 		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++)
-			if (first_visit(rn, &rn->v_frame[f]))
+			if (first_visit(rn, &vis->frame[f]))
 				cmp_frame(rn, (uint32_t)f);
 		break;
 	case PD_OBJ_PTE: {
@@ -416,28 +477,28 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 		if (proc >= PD_MAX_PROCS)
 			break;
 		for (uint64_t v = v0; v < (uint64_t)v0 + n && v < c->vpages; v++)
-			if (first_visit(rn, &rn->v_pte[(size_t)proc * c->vpages + v]))
+			if (first_visit(rn, &vis->pte[(size_t)proc * c->vpages + v]))
 				cmp_pte(rn, (uint8_t)proc, (uint16_t)v);
 		break;
 	}
 	case PD_OBJ_PROC:
 		for (uint64_t p = first; p < end && p < PD_MAX_PROCS; p++)
-			if (first_visit(rn, &rn->v_proc[p]))
+			if (first_visit(rn, &vis->proc[p]))
 				cmp_proc(rn, (uint8_t)p);
 		break;
 	case PD_OBJ_SLOT:
 		for (uint64_t sl = first; sl < end && sl < c->slots; sl++)
-			if (first_visit(rn, &rn->v_slot[sl]))
+			if (first_visit(rn, &vis->slot[sl]))
 				cmp_slot(rn, (uint32_t)sl);
 		break;
 	case PD_OBJ_UNIT:
 		for (uint64_t u = first; u < end && u < pd_nr_units(c); u++)
-			if (first_visit(rn, &rn->v_unit[u]))
+			if (first_visit(rn, &vis->unit[u]))
 				cmp_unit(rn, (uint32_t)u);
 		break;
 	case PD_OBJ_TAGBLOCK:
 		for (uint64_t tb = first; tb < end && tb < pd_nr_tag_blocks(c); tb++)
-			if (first_visit(rn, &rn->v_tagblock[tb]))
+			if (first_visit(rn, &vis->tagblock[tb]))
 				cmp_tagblock(rn, (uint32_t)tb);
 		break;
 	default:
@@ -445,8 +506,33 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 	}
 }
 
+/* Fast mode: remember an op's touches for the end-of-input comparison. */
+static void log_input_touches(struct pd_runner *rn, const struct pd_ctx *ctx)
+{
+	if (rn->itouch_all)
+		return;
+	if (ctx->touch_all) {
+		rn->itouch_all = true;
+		return;
+	}
+	if (!ctx->ntouch)
+		return;
+	pd_grow((void **)&rn->itouch, &rn->itouch_cap, rn->nitouch + ctx->ntouch,
+		sizeof(*rn->itouch));
+	memcpy(&rn->itouch[rn->nitouch], ctx->touch, ctx->ntouch * sizeof(*rn->itouch));
+	rn->nitouch += ctx->ntouch;
+}
+
 void pd_state_compare_touched(struct pd_runner *rn)
 {
+	for (int i = 0; i < 2; i++) {
+		const struct pd_side *sd = &rn->side[i];
+
+		if (rn->fast) {
+			log_input_touches(rn, &sd->uctx);
+			log_input_touches(rn, &sd->ctx);
+		}
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct pd_side *sd = &rn->side[i];
 
@@ -455,8 +541,7 @@ void pd_state_compare_touched(struct pd_runner *rn)
 			return;
 		}
 	}
-	if (++rn->epoch == 0)
-		rn->epoch = 1;
+	pd_visit_next(rn->vis);
 	for (int i = 0; i < 2; i++) {
 		const struct pd_side *sd = &rn->side[i];
 
@@ -467,6 +552,23 @@ void pd_state_compare_touched(struct pd_runner *rn)
 			visit_range(rn, sd->ctx.touch[k].obj, sd->ctx.touch[k].first,
 				    sd->ctx.touch[k].n);
 	}
+	cmp_totals(rn);
+}
+
+/*
+ * Fast mode, end of input: an object touched at some op and changed again
+ * later without being reported is caught here; objects nobody touched
+ * are only compared by a full comparison (pd_run_opts.fast_full_end).
+ */
+void pd_state_compare_input_touched(struct pd_runner *rn)
+{
+	if (rn->itouch_all) {
+		pd_state_compare(rn);
+		return;
+	}
+	pd_visit_next(rn->vis);
+	for (size_t k = 0; k < rn->nitouch; k++)
+		visit_range(rn, rn->itouch[k].obj, rn->itouch[k].first, rn->itouch[k].n);
 	cmp_totals(rn);
 }
 

@@ -17,12 +17,14 @@ void pd_fuzz_cap_init(struct pd_fuzz_cap *cap)
 {
 	const char *e = getenv("PAGEDIFF_FUZZ_FRAMES_LOG2");
 	const char *ce = getenv("PAGEDIFF_FUZZ_CHECK_EVERY");
+	const char *fe = getenv("PAGEDIFF_FUZZ_FULL_EVERY");
 
 	cap->frames_log2 = PD_FUZZ_CAP_FRAMES_LOG2;
 	cap->vpages = PD_FUZZ_CAP_VPAGES;
 	cap->slots = PD_FUZZ_CAP_SLOTS;
 	cap->ops = PD_FUZZ_CAP_OPS;
 	cap->check_every = ce && *ce ? (unsigned)strtoul(ce, NULL, 10) : 0;
+	cap->full_every = fe && *fe ? (unsigned)strtoul(fe, NULL, 10) : PD_FUZZ_FULL_EVERY;
 	if (e && *e) {
 		long v = strtol(e, NULL, 10);
 

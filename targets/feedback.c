@@ -22,14 +22,20 @@
  *   tags     at the end: some tag block pinned, some reserved
  *
  * The primary is wrapped: every op and state function forwards to the
- * real model, the op results are recorded on the way back, and the state
- * is read once when the engine destroys the model (after the last op, or
- * at the divergence).  The wrapper keeps the model's name, so reports and
- * signatures are those of a plain `pagediff replay`.
+ * real model, the op results are recorded on the way back, and so is
+ * what each op touched (the model's pd_touch() reports).  The end state
+ * is read by pd_fb_collect() after the run, from the objects touched
+ * during the input only: everything else is still in its boot state,
+ * which contributes nothing (no heads, no slots, no PTEs, no pins), so
+ * the features are those of a whole-state walk at a cost that follows
+ * the ops (a walk of everything only when an op overflowed its touch
+ * list).  The wrapper keeps the model's name, so reports and signatures
+ * are those of a plain `pagediff replay`.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "fuzz_target.h"
 
 #define FB_RESULT  0
@@ -51,7 +57,18 @@ uint8_t pd_fb_counters[FB_NR];
 struct fb_model {
 	void            *inner;
 	struct pd_config cfg;
+	/* Objects the ops touched since the last collect (frames, slots, PTEs, tag blocks). */
+	struct pd_touch_rec *touched;
+	size_t           ntouched, cap;
+	bool             touch_all;
+	/* Per frame / slot / tag block: the collect that last counted it. */
+	uint32_t        *seen_frame, *seen_slot, *seen_tb, seen_pte[PD_MAX_PROCS][PD_MAX_VPAGES];
+	uint32_t         epoch;
+	bool             collected;
 };
+
+/* The model the last op ran on: pd_fb_collect() reads it. */
+static struct fb_model *fb_current;
 
 static const struct pd_model_ops *fb_inner;
 static struct pd_model_ops fb_ops;
@@ -77,6 +94,28 @@ static unsigned bucket_heads(uint32_t n)
 
 /* ---- forwarding ---- */
 
+/* Keep what the op touched, for the end-of-input features. */
+static void fb_note_touches(struct fb_model *m, const struct pd_ctx *ctx)
+{
+	if (m->touch_all || ctx->touch_all) {
+		m->touch_all = true;
+		return;
+	}
+	if (m->ntouched + ctx->ntouch > m->cap) {
+		size_t cap = (m->ntouched + ctx->ntouch) * 2;
+		struct pd_touch_rec *t = realloc(m->touched, cap * sizeof(*t));
+
+		if (!t) {
+			m->touch_all = true;
+			return;
+		}
+		m->touched = t;
+		m->cap = cap;
+	}
+	memcpy(&m->touched[m->ntouched], ctx->touch, ctx->ntouch * sizeof(*ctx->touch));
+	m->ntouched += ctx->ntouch;
+}
+
 static void fb_op(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
@@ -84,6 +123,9 @@ static void fb_op(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 
 	/* The engine calls an op member only if it is non-NULL: so is ours. */
 	fb_inner_op[call->code](m->inner, ctx, call, res);
+	fb_current = m;
+	m->collected = false;
+	fb_note_touches(m, ctx);
 	fb_hit(FB_RESULT + call->code * PD_NR_STATUS +
 	       (res->status < PD_NR_STATUS ? res->status : PD_NR_STATUS - 1));
 }
@@ -130,95 +172,191 @@ static void fb_check(void *m, struct pd_ctx *ctx)
 
 /* ---- the abstract state, read once at the end ---- */
 
-static void fb_frames(struct fb_model *m)
-{
-	uint32_t heads[PD_MAX_ORDER_LIMIT + 1] = { 0 };
-	uint32_t nframes = pd_nr_frames(&m->cfg);
-	struct pd_frame_state fs;
-	struct pd_totals tot;
-	unsigned mix = 0;
+struct fb_acc {
+	uint32_t heads[PD_MAX_ORDER_LIMIT + 1];
+	unsigned mix;
+	uint32_t slots_used;
+	unsigned slot_tags, slot_sc;
+	unsigned pte_kinds;
+	unsigned tb_bits;
+};
 
-	for (uint32_t f = 0; f < nframes; f++) {
-		fb_inner->frame_state(m->inner, f, &fs);
-		if (fs.kind == PD_FRAME_DEFERRED)
-			mix |= 1u << 6;
-		if (fs.kind != PD_FRAME_HEAD)
-			continue;
-		heads[fs.order <= PD_MAX_ORDER_LIMIT ? fs.order : PD_MAX_ORDER_LIMIT]++;
-		mix |= (unsigned)!!fs.anon_exclusive << 0;
-		mix |= (unsigned)(fs.mapcount >= 2) << 1;
-		mix |= (unsigned)(fs.refcount >= PD_PIN_BIAS) << 2;
-		mix |= (unsigned)!!fs.in_swapcache << 3;
-		mix |= (unsigned)!!fs.mte_tagged << 4;
-		mix |= (unsigned)!!fs.tag_reserved << 5;
-		mix |= (unsigned)(fs.refcount % PD_PIN_BIAS > fs.mapcount + fs.in_swapcache) << 7;
+/* First time this collect counts the object? */
+static bool fb_first(struct fb_model *m, uint32_t *seen)
+{
+	if (*seen == m->epoch)
+		return false;
+	*seen = m->epoch;
+	return true;
+}
+
+static void fb_frame(struct fb_model *m, struct fb_acc *a, uint32_t f)
+{
+	struct pd_frame_state fs;
+
+	fb_inner->frame_state(m->inner, f, &fs);
+	if (fs.kind == PD_FRAME_DEFERRED)
+		a->mix |= 1u << 6;
+	if (fs.kind != PD_FRAME_HEAD)
+		return;
+	a->heads[fs.order <= PD_MAX_ORDER_LIMIT ? fs.order : PD_MAX_ORDER_LIMIT]++;
+	a->mix |= (unsigned)!!fs.anon_exclusive << 0;
+	a->mix |= (unsigned)(fs.mapcount >= 2) << 1;
+	a->mix |= (unsigned)(fs.refcount >= PD_PIN_BIAS) << 2;
+	a->mix |= (unsigned)!!fs.in_swapcache << 3;
+	a->mix |= (unsigned)!!fs.mte_tagged << 4;
+	a->mix |= (unsigned)!!fs.tag_reserved << 5;
+	a->mix |= (unsigned)(fs.refcount % PD_PIN_BIAS > fs.mapcount + fs.in_swapcache) << 7;
+}
+
+static void fb_slot(struct fb_model *m, struct fb_acc *a, uint32_t s)
+{
+	struct pd_slot_state ss;
+
+	fb_inner->slot_state(m->inner, s, &ss);
+	a->slots_used += ss.in_use;
+	a->slot_tags |= ss.tags_saved;
+	a->slot_sc |= ss.in_swapcache;
+}
+
+static void fb_pte(struct fb_model *m, struct fb_acc *a, uint8_t p, uint16_t v)
+{
+	struct pd_pte_state pt;
+
+	fb_inner->pte_state(m->inner, p, v, &pt);
+	if (pt.kind == PD_PTE_PRESENT)
+		a->pte_kinds |= 1;
+	else if (pt.kind == PD_PTE_SWAP)
+		a->pte_kinds |= 2;
+	else if (pt.kind == PD_PTE_FOA)
+		a->pte_kinds |= 4;
+	if (pt.writable)
+		a->pte_kinds |= 8;
+}
+
+static void fb_tagblock(struct fb_model *m, struct fb_acc *a, uint32_t b)
+{
+	struct pd_tagblock_state tb;
+
+	fb_inner->tagblock_state(m->inner, b, &tb);
+	a->tb_bits |= (tb.pins ? 1u : 0u) | (tb.reservations ? 2u : 0u);
+}
+
+/* Count objects [first, first + n) of one kind, each once, clipped to the config. */
+static void fb_visit(struct fb_model *m, struct fb_acc *a, unsigned obj, uint32_t first,
+		     uint32_t n)
+{
+	uint64_t end = (uint64_t)first + n;
+
+	switch (obj) {
+	case PD_OBJ_FRAME:
+		for (uint64_t f = first; f < end && f < pd_nr_frames(&m->cfg); f++)
+			if (fb_first(m, &m->seen_frame[f]))
+				fb_frame(m, a, (uint32_t)f);
+		break;
+	case PD_OBJ_SLOT:
+		for (uint64_t s = first; s < end && s < m->cfg.slots; s++)
+			if (fb_first(m, &m->seen_slot[s]))
+				fb_slot(m, a, (uint32_t)s);
+		break;
+	case PD_OBJ_PTE: {
+		uint32_t p = first >> 16, v0 = first & 0xffff;
+
+		if (p >= PD_MAX_PROCS)
+			break;
+		for (uint64_t v = v0; v < (uint64_t)v0 + n && v < m->cfg.vpages; v++)
+			if (fb_first(m, &m->seen_pte[p][v]))
+				fb_pte(m, a, (uint8_t)p, (uint16_t)v);
+		break;
 	}
+	case PD_OBJ_TAGBLOCK:
+		for (uint64_t b = first; b < end && b < pd_nr_tag_blocks(&m->cfg); b++)
+			if (fb_first(m, &m->seen_tb[b]))
+				fb_tagblock(m, a, (uint32_t)b);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every object (an op overflowed its touch list). */
+static void fb_visit_all(struct fb_model *m, struct fb_acc *a)
+{
+	fb_visit(m, a, PD_OBJ_FRAME, 0, pd_nr_frames(&m->cfg));
+	fb_visit(m, a, PD_OBJ_SLOT, 0, m->cfg.slots);
+	for (uint32_t p = 0; p < PD_MAX_PROCS; p++)
+		fb_visit(m, a, PD_OBJ_PTE, PD_PTE_ID(p, 0), m->cfg.vpages);
+	fb_visit(m, a, PD_OBJ_TAGBLOCK, 0, pd_nr_tag_blocks(&m->cfg));
+}
+
+static void fb_next_epoch(struct fb_model *m)
+{
+	if (++m->epoch)
+		return;
+	memset(m->seen_frame, 0, pd_nr_frames(&m->cfg) * sizeof(uint32_t));
+	memset(m->seen_slot, 0, m->cfg.slots * sizeof(uint32_t));
+	memset(m->seen_tb, 0, pd_nr_tag_blocks(&m->cfg) * sizeof(uint32_t));
+	memset(m->seen_pte, 0, sizeof(m->seen_pte));
+	m->epoch = 1;
+}
+
+/* The features of m's state now; forgets the touches. */
+static void fb_collect(struct fb_model *m)
+{
+	uint32_t nframes = pd_nr_frames(&m->cfg);
+	struct fb_acc a;
+	struct pd_proc_state ps;
+	struct pd_totals tot;
+	unsigned live = 0;
+
+	if (m->collected)
+		return;
+	memset(&a, 0, sizeof(a));
+	fb_next_epoch(m);
+	if (m->touch_all)
+		fb_visit_all(m, &a);
+	else
+		for (size_t k = 0; k < m->ntouched; k++)
+			fb_visit(m, &a, m->touched[k].obj, m->touched[k].first, m->touched[k].n);
+
 	for (unsigned o = 0; o <= PD_MAX_ORDER_LIMIT; o++)
-		if (heads[o])
-			fb_hit(FB_ORDERS + o * 4 + bucket_heads(heads[o]));
-	fb_hit(FB_MIX + mix);
+		if (a.heads[o])
+			fb_hit(FB_ORDERS + o * 4 + bucket_heads(a.heads[o]));
+	fb_hit(FB_MIX + a.mix);
 	fb_inner->totals(m->inner, &tot);
 	fb_hit(FB_FREE + (tot.deferred_frames ? 9 : 0) +
 	       (unsigned)((uint64_t)tot.free_frames * 8 / nframes));
-}
-
-static void fb_slots(struct fb_model *m)
-{
-	struct pd_slot_state ss;
-	unsigned tags = 0, sc = 0;
-	uint32_t used = 0;
-
-	for (uint32_t s = 0; s < m->cfg.slots; s++) {
-		fb_inner->slot_state(m->inner, s, &ss);
-		used += ss.in_use;
-		tags |= ss.tags_saved;
-		sc |= ss.in_swapcache;
-	}
-	fb_hit(FB_SWAP + bucket4(used) * 4 + (tags ? 2 : 0) + (sc ? 1 : 0));
-}
-
-static void fb_ptes(struct fb_model *m)
-{
-	struct pd_proc_state ps;
-	struct pd_pte_state pt;
-	unsigned kinds = 0, live = 0;
-
+	fb_hit(FB_SWAP + bucket4(a.slots_used) * 4 + (a.slot_tags ? 2 : 0) + (a.slot_sc ? 1 : 0));
 	for (uint8_t p = 0; p < PD_MAX_PROCS; p++) {
 		fb_inner->proc_state(m->inner, p, &ps);
-		if (!ps.alive)
-			continue;
-		live++;
-		for (uint16_t v = 0; v < m->cfg.vpages; v++) {
-			fb_inner->pte_state(m->inner, p, v, &pt);
-			if (pt.kind == PD_PTE_PRESENT)
-				kinds |= 1;
-			else if (pt.kind == PD_PTE_SWAP)
-				kinds |= 2;
-			else if (pt.kind == PD_PTE_FOA)
-				kinds |= 4;
-			if (pt.writable)
-				kinds |= 8;
-		}
+		live += ps.alive ? 1 : 0;
 	}
-	fb_hit(FB_PTES + live * 16 + kinds);
+	fb_hit(FB_PTES + live * 16 + a.pte_kinds);
+	if (m->cfg.tagstore != PD_TAGSTORE_NONE)
+		fb_hit(FB_TAGS + a.tb_bits);
+	m->ntouched = 0;
+	m->touch_all = false;
+	m->collected = true;
 }
 
-static void fb_tagblocks(struct fb_model *m)
+void pd_fb_collect(void)
 {
-	uint32_t n = pd_nr_tag_blocks(&m->cfg);
-	struct pd_tagblock_state tb;
-	unsigned bits = 0;
-
-	if (m->cfg.tagstore == PD_TAGSTORE_NONE)
-		return;
-	for (uint32_t b = 0; b < n; b++) {
-		fb_inner->tagblock_state(m->inner, b, &tb);
-		bits |= (tb.pins ? 1u : 0u) | (tb.reservations ? 2u : 0u);
-	}
-	fb_hit(FB_TAGS + bits);
+	if (fb_current)
+		fb_collect(fb_current);
 }
 
 /* ---- lifetime ---- */
+
+static void fb_free(struct fb_model *m)
+{
+	if (fb_current == m)
+		fb_current = NULL;
+	free(m->touched);
+	free(m->seen_frame);
+	free(m->seen_slot);
+	free(m->seen_tb);
+	free(m);
+}
 
 static void *fb_create(const struct pd_config *cfg, char *err, size_t errlen)
 {
@@ -227,26 +365,43 @@ static void *fb_create(const struct pd_config *cfg, char *err, size_t errlen)
 
 	if (!inner)
 		return NULL;
-	m = malloc(sizeof(*m));
-	if (!m) {
+	m = calloc(1, sizeof(*m));
+	if (m) {
+		m->seen_frame = calloc(pd_nr_frames(cfg), sizeof(uint32_t));
+		m->seen_slot = calloc(cfg->slots, sizeof(uint32_t));
+		m->seen_tb = calloc(pd_nr_tag_blocks(cfg), sizeof(uint32_t));
+	}
+	if (!m || !m->seen_frame || !m->seen_slot || !m->seen_tb) {
+		if (m)
+			fb_free(m);
 		fb_inner->destroy(inner);
 		return NULL;
 	}
 	m->inner = inner;
 	m->cfg = *cfg;
+	m->collected = true;  /* nothing ran yet */
 	return m;
 }
 
+/* A driver that does not call pd_fb_collect() still gets the features. */
 static void fb_destroy(void *model)
 {
 	struct fb_model *m = model;
 
-	fb_frames(m);
-	fb_slots(m);
-	fb_ptes(m);
-	fb_tagblocks(m);
+	fb_collect(m);
 	fb_inner->destroy(m->inner);
-	free(m);
+	fb_free(m);
+}
+
+/* Reused for the next input (pd_pool): what it touched is forgotten. */
+static bool fb_reset(void *model)
+{
+	struct fb_model *m = model;
+
+	m->ntouched = 0;
+	m->touch_all = false;
+	m->collected = true;
+	return fb_inner->reset && fb_inner->reset(m->inner);
 }
 
 const struct pd_model_ops *pd_fb_wrap(const struct pd_model_ops *inner)
@@ -255,6 +410,7 @@ const struct pd_model_ops *pd_fb_wrap(const struct pd_model_ops *inner)
 	fb_ops = *inner;
 	fb_ops.create = fb_create;
 	fb_ops.destroy = fb_destroy;
+	fb_ops.reset = inner->reset ? fb_reset : NULL;
 #define FWD(code, op) do { \
 		fb_inner_op[code] = inner->op; \
 		fb_ops.op = inner->op ? fb_op : NULL; \

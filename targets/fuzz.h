@@ -43,18 +43,26 @@ struct pd_fuzz_cap {
 	uint32_t slots;
 	uint32_t ops;
 	/*
-	 * Not a cap: pd_run_opts.check_every for the run (0: check() after
-	 * every op, as `pagediff replay` does).
+	 * Not caps: how an input runs (docs/fuzzing.md, "What one execution
+	 * compares").  check_every: pd_run_opts.check_every of the fast run
+	 * (0: check() only with the full end, and at a divergence).
+	 * full_every: one input in full_every (chosen by a hash of its bytes,
+	 * so the same input always gets the same) ends with the whole-state
+	 * comparison and check(); 1: every input; 0: none.
 	 */
 	unsigned check_every;
+	unsigned full_every;
 };
+
+#define PD_FUZZ_FULL_EVERY 64
 
 /*
  * The defaults above, with frames_log2 raised or lowered by the
  * environment variable PAGEDIFF_FUZZ_FRAMES_LOG2 (3..24; benchmarks use
- * 16), and check_every from PAGEDIFF_FUZZ_CHECK_EVERY (docs/fuzzing.md:
- * faster, but a check@OP signature may then name a later op than plain
- * replay does).  Read once per process by each driver.
+ * 16), check_every from PAGEDIFF_FUZZ_CHECK_EVERY (default 0) and
+ * full_every from PAGEDIFF_FUZZ_FULL_EVERY (default PD_FUZZ_FULL_EVERY).
+ * Neither changes what a divergence reports: it is re-run the way
+ * `pagediff replay` runs it.  Read once per process by each driver.
  */
 void pd_fuzz_cap_init(struct pd_fuzz_cap *cap);
 /* Whether a decoded config and op count lie within the cap. */
@@ -136,11 +144,15 @@ enum pd_fuzz_verdict {
 	PD_FUZZ_SETUP    = 2,   /* a model rejected the config (r->messages) */
 };
 
+/* Inputs that got pooled models (hits) or created them (misses). */
+void pd_fuzz_pool_stats(unsigned long long *hits, unsigned long long *misses);
+
 /*
  * Decode buf and run it on primary (NULL: the default, impl if built)
- * against the oracle.  Models are created and destroyed inside: nothing
- * is carried from one input to the next.  *r is always filled; free it
- * with pd_run_result_free().
+ * against the oracle, in the engine's fast mode, on models reset between
+ * inputs (a pool kept by fuzz_core.c): reset() leaves nothing of one
+ * input for the next (tests/unit/test_reset.c).  *r is always filled;
+ * free it with pd_run_result_free().
  */
 enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd_fuzz_cap *cap,
 				 const struct pd_model_ops *primary, struct pd_run_result *r);

@@ -7,10 +7,39 @@
  * same way under plain `pagediff replay FILE`, so a crash file reproduces
  * bit for bit without fuzz-only flags.  For the same reason an input that
  * would read as a text trace is rejected too (replay guesses the form).
+ *
+ * An input runs in the engine's fast mode (pd_run_opts.fast) on models
+ * kept in a pool and reset between inputs, so that its cost follows its
+ * ops, not the memory size; a divergence is re-run as `pagediff replay`
+ * runs it, on new models, and reported from that run.
  */
 #include <string.h>
 
 #include "fuzz.h"
+
+/* The models of earlier inputs, reset for the next (one driver thread). */
+static struct pd_pool *pool;
+
+/*
+ * One input in `every` ends with the whole-state comparison: chosen by a
+ * hash of its bytes (FNV-1a), so that a run of the same input compares
+ * the same whatever ran before it.
+ */
+static bool full_end_due(const uint8_t *buf, size_t len, unsigned every)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (every <= 1)
+		return every == 1;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ull;
+	return h % every == 0;
+}
+
+void pd_fuzz_pool_stats(unsigned long long *hits, unsigned long long *misses)
+{
+	pd_pool_stats(pool, hits, misses);
+}
 
 enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd_fuzz_cap *cap,
 				 const struct pd_model_ops *primary, struct pd_run_result *r)
@@ -39,6 +68,11 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 	o.reference = pd_model_find("oracle");
 	o.file = "<fuzz>";
 	o.check_every = cap->check_every;
+	o.fast = true;
+	o.fast_full_end = full_end_due(buf, len, cap->full_every);
+	if (!pool)
+		pool = pd_pool_new();
+	o.pool = pool;
 	pd_run(&t, &o, r);
 	pd_trace_free(&t);
 	if (r->diverged)

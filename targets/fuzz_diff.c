@@ -16,6 +16,9 @@
  *
  * Environment (read once, at initialization):
  *   PAGEDIFF_FUZZ_FRAMES_LOG2  raise/lower the frames cap (fuzz.h)
+ *   PAGEDIFF_FUZZ_FULL_EVERY   one input in N ends with the whole-state
+ *                              comparison and check() (default 64; fuzz.h)
+ *   PAGEDIFF_FUZZ_CHECK_EVERY  check() every Nth op too (default 0)
  *   PAGEDIFF_FUZZ_FEEDBACK=0   no allocator-state feedback (if built in)
  *   PAGEDIFF_FUZZ_MUTATOR=0    libFuzzer's own mutations only (mutator.c)
  *   PAGEDIFF_FUZZ_STATS=PREFIX every 1024 inputs and at exit, write
@@ -144,6 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!primary)
 		LLVMFuzzerInitialize(NULL, NULL);
 	v = pd_fuzz_one(data, size, &cap, primary, &r);
+	/* The end state's features, now: libFuzzer reads the counters on return. */
+	pd_fb_collect();
 	if (v == PD_FUZZ_REJECTED)
 		nr_refused++;
 	else

@@ -41,5 +41,10 @@ size_t pd_crossover(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
  * per process (it keeps `inner` in a static).
  */
 const struct pd_model_ops *pd_fb_wrap(const struct pd_model_ops *inner);
+/*
+ * Feed the end state of the input just run to the counters: call after
+ * each run, before returning to libFuzzer (it reads them then).
+ */
+void pd_fb_collect(void);
 
 #endif

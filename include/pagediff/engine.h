@@ -217,6 +217,8 @@ const struct pd_model_ops *pd_model_default_primary(void);
 
 /* ---- the runner -------------------------------------------------------- */
 
+struct pd_pool;
+
 struct pd_run_opts {
 	const struct pd_model_ops *primary;    /* record mode */
 	const struct pd_model_ops *reference;  /* replay mode, PD_CAP_REPLAY */
@@ -236,6 +238,25 @@ struct pd_run_opts {
 	 * next op that checks, not at the op that broke it.
 	 */
 	unsigned    check_every;
+	/*
+	 * Fuzzing mode (docs/fuzzing.md: what a fuzz execution compares).
+	 * Per op only what either model touched (as above); no comparison
+	 * at boot; at the end, every object touched during the input again
+	 * (not the whole state); no per-object change history; check()
+	 * every check_every-th op, never if 0.  Cost follows the ops, not
+	 * the memory size.  A divergence is re-run in the default mode,
+	 * whose report and signature are returned: the same as `pagediff
+	 * replay` of the input prints.  Needs PD_CAP_TOUCH on both models
+	 * (otherwise the default mode runs).
+	 */
+	bool        fast;
+	/* With fast: end with the whole-state comparison and check() anyway. */
+	bool        fast_full_end;
+	/*
+	 * Reuse models across runs: a model with reset() of the same config
+	 * is reset instead of destroyed and created.  NULL: no reuse.
+	 */
+	struct pd_pool *pool;
 };
 
 /*
@@ -281,6 +302,19 @@ struct pd_run_result {
 int pd_run(const struct pd_trace *t, const struct pd_run_opts *o,
 	   struct pd_run_result *r);
 void pd_run_result_free(struct pd_run_result *r);
+
+/*
+ * A pool of models kept between runs (pd_run_opts.pool), for fuzz drivers
+ * that run millions of inputs: a few configs' model pairs, least recently
+ * used evicted.  A model is only ever handed out again after its reset()
+ * succeeded, so no state of one input reaches the next
+ * (tests/unit/test_reset.c).  Not thread-safe: one pool per thread.
+ */
+struct pd_pool *pd_pool_new(void);
+void pd_pool_free(struct pd_pool *pool);
+/* How often a run got reset models (hits) or created them (misses). */
+void pd_pool_stats(const struct pd_pool *pool, unsigned long long *hits,
+		   unsigned long long *misses);
 
 /* ---- shrinking (engine/shrink.c) --------------------------------------- */
 

@@ -326,6 +326,19 @@ struct pd_model_ops {
 	 * broken invariant with pd_violation(ctx, "check", ...).
 	 */
 	void (*check)(void *model, struct pd_ctx *ctx);
+
+	/*
+	 * Optional: put the model back into the state create() left it in
+	 * (same config), so that a fuzzer can run the next input on it
+	 * instead of paying destroy + create (O(frames)) per input.  A reset
+	 * model must be indistinguishable from a new one: no state of the
+	 * inputs run since may survive (tests/unit/test_reset.c checks it
+	 * against a fresh model).  Its cost should follow what changed since
+	 * create() or the last reset, not the size of memory.  Returns false
+	 * if it could not; the engine then destroys the model and creates a
+	 * new one.
+	 */
+	bool (*reset)(void *model);
 };
 
 /* The two models this project ships. */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pool.c - model pairs kept between runs, for fuzz drivers.
+ *
+ * Creating a model is O(frames) (its arrays, its boot); at 65,536 frames
+ * that alone is more than a whole fuzz execution may cost.  A pool keeps
+ * the pairs of the last few configs and resets them instead (the model's
+ * reset(), whose cost follows what the last input changed).  Entries are
+ * keyed by the config and the two model tables; the least recently used
+ * one goes when the pool is full or holds too many frames.
+ *
+ * A reset that fails drops the model: the run creates a new one.  Nothing
+ * else of a run stays in the pool but the incremental comparison's visit
+ * stamps, which are epoch-based and never read as current in a later run
+ * (struct pd_visit).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+#define POOL_ENTRIES 16
+#define POOL_FRAMES  (1u << 21)   /* frames of all entries' configs together */
+
+struct pd_pool {
+	struct pd_pool_entry e[POOL_ENTRIES];
+	uint64_t clock;
+	unsigned long long hits, misses;
+};
+
+struct pd_pool *pd_pool_new(void)
+{
+	return pd_xcalloc(1, sizeof(struct pd_pool));
+}
+
+static void entry_drop(struct pd_pool_entry *e)
+{
+	for (int i = 0; i < 2; i++)
+		if (e->m[i])
+			e->ops[i]->destroy(e->m[i]);
+	pd_visit_free(&e->vis);
+	memset(e, 0, sizeof(*e));
+}
+
+void pd_pool_free(struct pd_pool *pool)
+{
+	if (!pool)
+		return;
+	for (int k = 0; k < POOL_ENTRIES; k++)
+		if (pool->e[k].used)
+			entry_drop(&pool->e[k]);
+	free(pool);
+}
+
+void pd_pool_stats(const struct pd_pool *pool, unsigned long long *hits,
+		   unsigned long long *misses)
+{
+	*hits = pool ? pool->hits : 0;
+	*misses = pool ? pool->misses : 0;
+}
+
+/* Field by field: a decoded config's padding bytes are not defined. */
+static bool config_equal(const struct pd_config *a, const struct pd_config *b)
+{
+	return a->frames_log2 == b->frames_log2 && a->cpus == b->cpus &&
+	       a->max_order == b->max_order && a->granules == b->granules &&
+	       a->accept_order == b->accept_order && a->unaccepted == b->unaccepted &&
+	       a->tag_ratio_log2 == b->tag_ratio_log2 && a->slots == b->slots &&
+	       a->pcp_batch == b->pcp_batch && a->pcp_high == b->pcp_high &&
+	       a->vpages == b->vpages && a->swap_excl == b->swap_excl &&
+	       a->accept == b->accept && a->tagstore == b->tagstore;
+}
+
+static size_t pooled_frames(const struct pd_pool *pool)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < POOL_ENTRIES; k++)
+		if (pool->e[k].used)
+			n += pd_nr_frames(&pool->e[k].cfg);
+	return n;
+}
+
+static struct pd_pool_entry *least_recent(struct pd_pool *pool)
+{
+	struct pd_pool_entry *lru = NULL;
+
+	for (int k = 0; k < POOL_ENTRIES; k++)
+		if (pool->e[k].used && (!lru || pool->e[k].lru < lru->lru))
+			lru = &pool->e[k];
+	return lru;
+}
+
+/* Make room for a config of `frames` frames and return a free entry. */
+static struct pd_pool_entry *entry_alloc(struct pd_pool *pool, size_t frames)
+{
+	struct pd_pool_entry *e;
+
+	while (pooled_frames(pool) + frames > POOL_FRAMES && (e = least_recent(pool)))
+		entry_drop(e);
+	for (int k = 0; k < POOL_ENTRIES; k++)
+		if (!pool->e[k].used)
+			return &pool->e[k];
+	e = least_recent(pool);
+	entry_drop(e);
+	return e;
+}
+
+/* Reset a pooled model; a model that cannot be reset is destroyed. */
+static void entry_reset(struct pd_pool_entry *e, int i)
+{
+	if (!e->m[i])
+		return;
+	if (e->ops[i]->reset && e->ops[i]->reset(e->m[i]))
+		return;
+	e->ops[i]->destroy(e->m[i]);
+	e->m[i] = NULL;
+}
+
+static struct pd_pool_entry *entry_find(struct pd_pool *pool, const struct pd_config *cfg,
+				       const struct pd_model_ops *primary,
+				       const struct pd_model_ops *reference)
+{
+	for (int k = 0; k < POOL_ENTRIES; k++) {
+		struct pd_pool_entry *e = &pool->e[k];
+
+		if (e->used && e->ops[0] == primary && e->ops[1] == reference &&
+		    config_equal(&e->cfg, cfg))
+			return e;
+	}
+	return NULL;
+}
+
+struct pd_pool_entry *pd_pool_peek(struct pd_pool *pool, const struct pd_config *cfg,
+				   const struct pd_model_ops *primary,
+				   const struct pd_model_ops *reference)
+{
+	return entry_find(pool, cfg, primary, reference);
+}
+
+struct pd_pool_entry *pd_pool_take(struct pd_pool *pool, const struct pd_config *cfg,
+				   const struct pd_model_ops *primary,
+				   const struct pd_model_ops *reference)
+{
+	struct pd_pool_entry *e = entry_find(pool, cfg, primary, reference);
+
+	if (e) {
+		entry_reset(e, 0);
+		entry_reset(e, 1);
+		e->lru = ++pool->clock;
+		if (e->m[0] && e->m[1])
+			pool->hits++;
+		else
+			pool->misses++;
+		return e;
+	}
+	pool->misses++;
+	e = entry_alloc(pool, pd_nr_frames(cfg));
+	e->used = true;
+	e->lru = ++pool->clock;
+	e->cfg = *cfg;
+	e->ops[0] = primary;
+	e->ops[1] = reference;
+	pd_visit_init(&e->vis, cfg);
+	return e;
+}
