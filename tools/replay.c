@@ -33,7 +33,10 @@ static void replay_help(FILE *out)
 		"                     reliability k/N: in this process, in fresh processes\n"
 		"                     (this executable re-run), and each time after a\n"
 		"                     different seeded random input (state leaking between\n"
-		"                     runs); exit 1 if any run failed\n"
+		"                     runs), and as a fuzz target runs it: fast mode on\n"
+		"                     pooled models reset after a random input of the\n"
+		"                     same config (state leaking through reset());\n"
+		"                     exit 1 if any run failed\n"
 		"  models:");
 	for (const struct pd_model_ops *const *m = pd_model_list(); *m; m++)
 		fprintf(out, " %s", (*m)->name);
@@ -112,6 +115,63 @@ static void random_prefix(uint64_t seed, struct pd_trace *t)
 	buf[9] = 0;
 	buf[12] %= 16;      /* vpages 1..16 */
 	pd_trace_decode(buf, len, t);
+}
+
+/*
+ * Random input number `seed` with the trace's own config (its header
+ * bytes), so that a pool hands the trace the same models, reset.
+ */
+static bool random_prefix_same_config(uint64_t seed, const struct pd_trace *t,
+				      struct pd_trace *pre)
+{
+	uint8_t buf[PD_BYTES_HEADER + 256], *enc;
+	uint64_t s = seed * 0x9e3779b97f4a7c15ull + 7;
+	size_t len = PD_BYTES_HEADER + sm64(&s) % 257, elen;
+	char err[128];
+
+	if (pd_trace_encode(t, &enc, &elen, err, sizeof(err)))
+		return false;
+	memcpy(buf, enc, PD_BYTES_HEADER);
+	free(enc);
+	for (size_t i = PD_BYTES_HEADER; i < len; i++)
+		buf[i] = (uint8_t)sm64(&s);
+	pd_trace_decode(buf, len, pre);
+	return true;
+}
+
+/*
+ * As a fuzz target runs it: fast mode on pooled models, each time after
+ * a random input of the same config on the same models (reset between:
+ * state leaking through reset() would show here).
+ */
+static void repeat_pooled(const struct pd_trace *t, const struct pd_run_opts *o, unsigned n,
+			  unsigned *hits, unsigned *ran, struct repeat_tally *tl)
+{
+	struct pd_run_opts fo = *o, po;
+	struct pd_pool *pool = pd_pool_new();
+	struct pd_run_result r;
+
+	fo.fast = true;
+	fo.pool = pool;
+	fo.expect = false;
+	po = fo;
+	po.file = "<random prefix>";
+	for (unsigned i = 0; i < n; i++) {
+		struct pd_trace pre;
+
+		if (!random_prefix_same_config(i, t, &pre))
+			break;
+		pd_run(&pre, &po, &r);
+		pd_run_result_free(&r);
+		pd_trace_free(&pre);
+		(*ran)++;
+		if (pd_run(t, &fo, &r) == 1 && r.diverged) {
+			(*hits)++;
+			tally(tl, outcome(&r));
+		}
+		pd_run_result_free(&r);
+	}
+	pd_pool_free(pool);
 }
 
 /* In this process: the trace n times, then n times each after a random input. */
@@ -221,10 +281,12 @@ static int repeat(const char *file, const struct pd_trace *t, const struct pd_ru
 {
 	struct repeat_tally tl = { 0 };
 	unsigned hits = 0, hits_prefix = 0, hits_fresh = 0, fresh_errors = 0;
+	unsigned hits_pooled = 0, ran_pooled = 0;
 	char *args[12], sig[128];
 	int na = 0;
 
 	repeat_in_process(t, o, n, &hits, &hits_prefix, &tl);
+	repeat_pooled(t, o, n, &hits_pooled, &ran_pooled, &tl);
 
 	args[na++] = (char *)"pagediff";
 	args[na++] = (char *)"replay";
@@ -255,6 +317,7 @@ static int repeat(const char *file, const struct pd_trace *t, const struct pd_ru
 	if (fresh_errors)
 		printf(" (%u could not run)", fresh_errors);
 	printf(", after-random-prefix %u/%u", hits_prefix, n);
+	printf(", fuzzer-pooled %u/%u", hits_pooled, ran_pooled);
 	if (tl.n == 0) {
 		printf(" (no divergence)\n");
 	} else if (tl.n == 1 && !tl.other) {
@@ -267,7 +330,8 @@ static int repeat(const char *file, const struct pd_trace *t, const struct pd_ru
 			printf(", others x%u", tl.other);
 		printf(")\n");
 	}
-	return first_failed || hits || hits_fresh || hits_prefix ? EXIT_DIVERGED : EXIT_CLEAN;
+	return first_failed || hits || hits_fresh || hits_prefix || hits_pooled ? EXIT_DIVERGED
+									      : EXIT_CLEAN;
 }
 
 int cmd_replay(int argc, char **argv)

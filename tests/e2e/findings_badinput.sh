@@ -59,7 +59,7 @@ grep -q '^3 files: 0 diverged (0 signatures), 3 clean, 0 errors$' "$tmp/out" ||
 mkdir -p "$tmp/empty"
 expect 0 '' "$pd" triage "$tmp/empty" --out "$tmp/regressions"
 expect 0 '' "$pd" replay "$clean" --repeat 2
-grep -q '^reliability: in-process 0/2, fresh-process 0/2, after-random-prefix 0/2 (no divergence)$' "$tmp/out" ||
+grep -q '^reliability: in-process 0/2, fresh-process 0/2, after-random-prefix 0/2, fuzzer-pooled 0/2 (no divergence)$' "$tmp/out" ||
 	{ echo "FAIL: repeat output:" >&2; cat "$tmp/out" >&2; fails=$((fails + 1)); }
 # stdin works with --repeat (fresh processes read a temporary copy).
 set +e

@@ -130,10 +130,10 @@ rc=$?
 set -e
 cat "$run/repeat.out"
 [ "$rc" = 1 ] || fail "repeat on the planted build: exit $rc"
-grep -q "^reliability: in-process 3/3, fresh-process 3/3, after-random-prefix 3/3 (signature $(header_sig "$cand"))$" \
+grep -q "^reliability: in-process 3/3, fresh-process 3/3, after-random-prefix 3/3, fuzzer-pooled 3/3 (signature $(header_sig "$cand"))$" \
 	"$run/repeat.out" || fail "repeat output"
 "$pd" replay "$cand" --repeat 2 >"$run/repeat-ok.out" 2>&1 || fail "repeat on the correct build failed"
-grep -q "^reliability: in-process 0/2, fresh-process 0/2, after-random-prefix 0/2 (no divergence)$" \
+grep -q "^reliability: in-process 0/2, fresh-process 0/2, after-random-prefix 0/2, fuzzer-pooled 0/2 (no divergence)$" \
 	"$run/repeat-ok.out" || { cat "$run/repeat-ok.out"; fail "repeat output (correct build)"; }
 
 step "emit-c: a standalone test, built with $gcc"
