@@ -8,7 +8,6 @@
  * state is on its frame (struct o_frame).  The reverse map is a scan of
  * every process's PTEs.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "oracle.h"
@@ -38,10 +37,11 @@ static const struct o_vpage *call_vpage(const struct oracle *o, const struct pd_
 static bool alloc_user_page(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 			    uint16_t vpage, const char *what, uint32_t *out)
 {
-	struct o_alloc_req rq = { .order = 0 };
+	struct o_alloc_req rq = {
+		.order = 0, .what = what, .of_vpage = true, .proc = proc, .vpage = vpage,
+	};
 
 	rq.tagged = o->procs[proc].vp[vpage].mte;
-	snprintf(rq.what, sizeof(rq.what), "%s proc %u vpage %u", what, proc, vpage);
 	return o_alloc_block(o, ctx, &rq, out);
 }
 
@@ -266,20 +266,30 @@ static void unmap_range(struct oracle *o, uint8_t proc, uint32_t first, uint32_t
 	}
 }
 
+/* V1: a vpage at boot, and of a new process: outside any mapping, PTE none. */
+void o_vpage_init(struct o_vpage *vp)
+{
+	memset(vp, 0, sizeof(*vp));
+	vp->frame = PD_NO_FRAME;
+	vp->slot = PD_NO_SLOT;
+}
+
+/* A process slot's flags at boot and after exit: not alive, not "has pinned". */
+void o_proc_init(struct o_proc *p)
+{
+	p->alive = false;
+	p->has_pinned = false;
+}
+
 /* A process slot as at boot: not alive, not "has pinned", nothing mapped. */
 static void reset_proc(struct oracle *o, uint8_t proc)
 {
-	struct o_proc *p = o_proc(o, proc);
 	struct o_vpage *vp = o_vpages(o, proc, 0, o->cfg.vpages);
 	unsigned v;
 
-	p->alive = false;
-	p->has_pinned = false;
-	for (v = 0; v < o->cfg.vpages; v++) {
-		memset(&vp[v], 0, sizeof(vp[v]));
-		vp[v].frame = PD_NO_FRAME;
-		vp[v].slot = PD_NO_SLOT;
-	}
+	o_proc_init(o_proc(o, proc));
+	for (v = 0; v < o->cfg.vpages; v++)
+		o_vpage_init(&vp[v]);
 }
 
 /* V9: exit drops every mapping; pins and refs outlive the process. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * ops.c - the oracle's model table: create/destroy, the observable state
- * (spec.md §2, the structs of pagediff.h), its consistency check, what an
- * op changed (o_touch), and pd_oracle_ops.
+ * ops.c - the oracle's model table: create/destroy/reset, the observable
+ * state (spec.md §2, the structs of pagediff.h), its consistency check,
+ * what an op changed (o_touch, the dirty log), and pd_oracle_ops.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +14,9 @@
 /* Packed tag storage of all frames is capped: 2^20 frames x 256 granules. */
 #define O_MAX_FRAME_TAG_BYTES ((size_t)1 << 27)
 
-static void oracle_destroy(void *model)
+/* The arrays of the state (not `scratch`, which is the check's). */
+static void free_state(struct oracle *o)
 {
-	struct oracle *o = model;
-
-	if (!o)
-		return;
 	free(o->frames);
 	free(o->frame_tags);
 	free(o->units);
@@ -27,8 +24,74 @@ static void oracle_destroy(void *model)
 	free(o->on_list);
 	free(o->slots);
 	free(o->slot_tags);
+	free(o->deferred);
+	o->frames = NULL;
+	o->frame_tags = NULL;
+	o->units = NULL;
+	o->tagblocks = NULL;
+	o->on_list = NULL;
+	o->slots = NULL;
+	o->slot_tags = NULL;
+	o->deferred = NULL;
+}
+
+static void oracle_destroy(void *model)
+{
+	struct oracle *o = model;
+
+	if (!o)
+		return;
+	free_state(o);
 	free(o->scratch);
 	free(o);
+}
+
+/*
+ * The arrays, all zero.  calloc: an all-zero frame is FREE (B3), so
+ * untouched frames of a large zone cost no resident memory.  The deferred
+ * list holds at most one head per 2^(PD_PCP_MAX_ORDER + 1) frames (L5:
+ * only blocks above the pcp orders are deferred); its unused end is
+ * never read.
+ */
+static bool alloc_state(struct oracle *o)
+{
+	const struct pd_config *cfg = &o->cfg;
+	uint32_t max_deferred = (o->nr_frames >> (PD_PCP_MAX_ORDER + 1)) + 1;
+
+	o->frames = calloc(o->nr_frames, sizeof(*o->frames));
+	o->frame_tags = calloc(o->nr_frames, o->tag_bytes);
+	o->units = calloc(o->nr_units, sizeof(*o->units));
+	o->tagblocks = calloc(o->nr_tagblocks, sizeof(*o->tagblocks));
+	o->on_list = calloc(o->nr_list_blocks, sizeof(*o->on_list));
+	o->slots = calloc(cfg->slots, sizeof(*o->slots));
+	o->slot_tags = calloc(cfg->slots, o->tag_bytes);
+	o->deferred = malloc((size_t)max_deferred * sizeof(*o->deferred));
+	return o->frames && o->frame_tags && o->units && o->tagblocks &&
+	       o->on_list && o->slots && o->slot_tags && o->deferred;
+}
+
+/*
+ * Everything as at boot, on arrays fresh from alloc_state(): the frames
+ * and tag blocks are zero already (B3, R1); slots, processes, units, the
+ * unaccepted list and the counters by their boot rules; nothing dirty.
+ */
+static void boot_state(struct oracle *o)
+{
+	uint32_t s;
+	unsigned p, v;
+
+	for (s = 0; s < o->cfg.slots; s++)
+		o_slot_init(&o->slots[s], &o->slot_tags[(size_t)s * o->tag_bytes], o->tag_bytes);
+	memset(o->procs, 0, sizeof(o->procs));
+	for (p = 0; p < PD_MAX_PROCS; p++) {
+		o_proc_init(&o->procs[p]);
+		for (v = 0; v < PD_MAX_VPAGES; v++)
+			o_vpage_init(&o->procs[p].vp[v]);
+	}
+	o_zone_init(o);
+	o->ctx = NULL;
+	o->ndirty = 0;
+	o->dirty_overflow = false;
 }
 
 static bool is_pow2(uint32_t x)
@@ -89,8 +152,6 @@ static void *oracle_create(const struct pd_config *cfg, char *err, size_t errlen
 {
 	struct oracle *o;
 	size_t tag_total;
-	uint32_t s;
-	unsigned p;
 
 	if (!config_ok(cfg, err, errlen))
 		return NULL;
@@ -110,34 +171,82 @@ static void *oracle_create(const struct pd_config *cfg, char *err, size_t errlen
 	o->nr_tagblocks = pd_nr_tag_blocks(cfg);
 	o->nr_list_blocks = o->nr_frames >> cfg->max_order;
 	o->tag_bytes = (cfg->granules + 1u) / 2;
-
-	/* calloc: an all-zero frame is FREE, so untouched frames cost nothing. */
-	o->frames = calloc(o->nr_frames, sizeof(*o->frames));
-	o->frame_tags = calloc(o->nr_frames, o->tag_bytes);
-	o->units = calloc(o->nr_units, sizeof(*o->units));
-	o->tagblocks = calloc(o->nr_tagblocks, sizeof(*o->tagblocks));
-	o->on_list = calloc(o->nr_list_blocks, sizeof(*o->on_list));
-	o->slots = calloc(cfg->slots, sizeof(*o->slots));
-	o->slot_tags = calloc(cfg->slots, o->tag_bytes);
-	if (!o->frames || !o->frame_tags || !o->units || !o->tagblocks ||
-	    !o->on_list || !o->slots || !o->slot_tags)
+	if (!alloc_state(o))
 		goto nomem;
-	for (s = 0; s < cfg->slots; s++)
-		o->slots[s].frame = PD_NO_FRAME;
-	for (p = 0; p < PD_MAX_PROCS; p++) {
-		unsigned v;
-
-		for (v = 0; v < PD_MAX_VPAGES; v++) {
-			o->procs[p].vp[v].frame = PD_NO_FRAME;
-			o->procs[p].vp[v].slot = PD_NO_SLOT;
-		}
-	}
-	o_zone_init(o);
+	boot_state(o);
 	return o;
 nomem:
 	snprintf(err, errlen, "oracle: out of memory for 2^%u frames", cfg->frames_log2);
 	oracle_destroy(o);
 	return NULL;
+}
+
+/* ---- reset ----------------------------------------------------------- */
+
+/* Put logged objects first .. first+n-1 of `kind` back to their boot value. */
+static void restore_dirty(struct oracle *o, unsigned kind, uint32_t first, uint32_t n)
+{
+	uint32_t i;
+
+	switch (kind) {
+	case PD_OBJ_FRAME:
+		o_frames_boot(o, first, n);
+		break;
+	case PD_OBJ_PTE:
+		/* A range of PTE ids is one process's vpages (PD_PTE_ID). */
+		for (i = 0; i < n; i++)
+			o_vpage_init(&o->procs[first >> 16].vp[(first & 0xffff) + i]);
+		break;
+	case PD_OBJ_PROC:
+		for (i = 0; i < n; i++)
+			o_proc_init(&o->procs[first + i]);
+		break;
+	case PD_OBJ_SLOT:
+		for (i = first; i < first + n; i++)
+			o_slot_init(&o->slots[i], &o->slot_tags[(size_t)i * o->tag_bytes],
+				    o->tag_bytes);
+		break;
+	case PD_OBJ_UNIT:
+		for (i = first; i < first + n; i++)
+			o_unit_boot(o, i);
+		break;
+	case PD_OBJ_TAGBLOCK:
+		/* R1: no reservations, no pins. */
+		memset(&o->tagblocks[first], 0, (size_t)n * sizeof(*o->tagblocks));
+		break;
+	case O_DIRTY_LIST_BLOCK:
+		for (i = first; i < first + n; i++)
+			o->on_list[i] = o_list_block_boot(o, i);
+		break;
+	default:
+		break;  /* totals: counters, restored below */
+	}
+}
+
+/*
+ * Back to the state create() left: every object written since (the dirty
+ * log) to its boot value, and the counters.  If the log overflowed, the
+ * arrays are re-created as create() does; false if that runs out of
+ * memory (the engine then destroys the model).
+ */
+static bool oracle_reset(void *model)
+{
+	struct oracle *o = model;
+	uint32_t i;
+
+	if (o->dirty_overflow) {
+		free_state(o);
+		if (!alloc_state(o))
+			return false;
+		boot_state(o);
+		return true;
+	}
+	for (i = 0; i < o->ndirty; i++)
+		restore_dirty(o, o->dirty[i].kind, o->dirty[i].first, o->dirty[i].n);
+	o->ndirty = 0;
+	o_zone_boot_counters(o);
+	o->ctx = NULL;
+	return true;
 }
 
 /* ---- observable state ------------------------------------------------ */
@@ -348,6 +457,19 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 	if (deferred != o->deferred_frames)
 		pd_violation(ctx, "check", "oracle: %u deferred frames counted, %u on DEFERRED blocks (L5)",
 			     o->deferred_frames, deferred);
+	/* L5: the deferred list is the DEFERRED heads (distinct: their frames add up). */
+	n = 0;
+	for (u = 0; u < o->nr_deferred; u++) {
+		f = o->deferred[u];
+		if (f >= o->nr_frames || o->frames[f].kind != PD_FRAME_DEFERRED)
+			pd_violation(ctx, "check", "oracle: deferred list entry %u names frame %u, not a DEFERRED head (L5)",
+				     u, f);
+		else
+			n += 1u << o->frames[f].order;
+	}
+	if (n != deferred)
+		pd_violation(ctx, "check", "oracle: the deferred list holds %u frames, %u on DEFERRED blocks (L5)",
+			     n, deferred);
 	if (nfree != o->free_frames)
 		pd_violation(ctx, "check", "oracle: %u free frames counted, %u frames FREE (B3)",
 			     o->free_frames, nfree);
@@ -421,9 +543,43 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 
 /* ---- what an op changed (PD_CAP_TOUCH) ------------------------------- */
 
-/* Called by the accessors of oracle.h for what they hand out for writing. */
+/*
+ * Note objects id .. id+n-1 of `kind` in the dirty log, extending the
+ * last range when this one starts inside it or right after it (a block's
+ * head again, a run of PTEs), as pd_touch() does, so the log grows with
+ * the objects written rather than with the writes.
+ */
+void o_dirty(struct oracle *o, unsigned kind, uint32_t id, uint32_t n)
+{
+	struct o_dirty *d;
+
+	if (!n || o->dirty_overflow)
+		return;
+	if (o->ndirty) {
+		d = &o->dirty[o->ndirty - 1];
+		if (d->kind == kind && id >= d->first && id <= d->first + d->n) {
+			if (id + n > d->first + d->n)
+				d->n = id + n - d->first;
+			return;
+		}
+	}
+	if (o->ndirty == O_DIRTY_MAX) {
+		o->dirty_overflow = true;
+		return;
+	}
+	d = &o->dirty[o->ndirty++];
+	d->kind = (uint8_t)kind;
+	d->first = id;
+	d->n = n;
+}
+
+/*
+ * Called by the accessors of oracle.h for what they hand out for writing:
+ * the dirty log always (reset), the call's ctx while a call is in progress.
+ */
 void o_touch(struct oracle *o, unsigned obj, uint32_t id, uint32_t n)
 {
+	o_dirty(o, obj, id, n);
 	if (o->ctx)
 		pd_touch(o->ctx, obj, id, n);
 }
@@ -503,6 +659,7 @@ const struct pd_model_ops pd_oracle_ops = {
 	.unit_state = oracle_unit_state,
 	.tagblock_state = oracle_tagblock_state,
 	.totals = oracle_totals,
+	.reset = oracle_reset,
 #if PAGEDIFF_ORACLE_CHECK
 	.check = oracle_check,  /* O(frames): the engine runs it after every op */
 #endif

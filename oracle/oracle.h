@@ -28,6 +28,7 @@
  *   slot.count == #SWAP PTEs naming it                              (S2)
  *   slot.in_swapcache <=> frames[slot.frame].sc_slot == slot        (S4)
  *   deferred_frames == sum of 2^order over DEFERRED heads           (L5)
+ *   deferred[0 .. nr_deferred) == the DEFERRED heads                (L5)
  *   free_frames == #FREE frames                                      (B3)
  *
  * What an op changed (PD_CAP_TOUCH): every op runs with o->ctx set to
@@ -38,6 +39,18 @@
  * So the rules below never mention touching, and a change cannot be
  * missed (tests/unit/test_incremental.c checks it); a read through an
  * accessor costs only one more object compared.
+ *
+ * Reset (pd_model_ops.reset, ops.c): o_touch() also notes what it hands
+ * out in the dirty log (struct oracle.dirty), whether or not a call is in
+ * progress, and so does o_list_block() for the unaccepted list, which is
+ * not observable.  oracle_reset() puts each logged object back to its
+ * boot value with the same function create() uses (the *_boot/_init
+ * functions next to the rules: o_frames_boot, o_unit_boot,
+ * o_list_block_boot, o_slot_init, o_vpage_init, o_proc_init) and the
+ * scalars with o_zone_boot_counters(), so a reset costs what the inputs
+ * since wrote, not the size of the zone.  A log that would outgrow
+ * O_DIRTY_MAX ranges overflows, and the reset re-creates every array as
+ * create() does.  Nothing else is state: `scratch` is oracle_check's.
  */
 #ifndef PAGEDIFF_ORACLE_H
 #define PAGEDIFF_ORACLE_H
@@ -106,6 +119,18 @@ struct o_proc {
 	struct o_vpage vp[PD_MAX_VPAGES];
 };
 
+/*
+ * Objects written since create() or the last reset: kind (enum
+ * pd_obj_kind, or O_DIRTY_LIST_BLOCK), ids first .. first+n-1.
+ */
+#define O_DIRTY_LIST_BLOCK PD_NR_OBJ  /* on_list[]: not observable, never touched */
+#define O_DIRTY_MAX 4096              /* ranges; more: reset re-creates everything */
+
+struct o_dirty {
+	uint8_t  kind;
+	uint32_t first, n;
+};
+
 struct oracle {
 	struct pd_config cfg;
 	uint32_t nr_frames;
@@ -127,24 +152,43 @@ struct oracle {
 	uint8_t zone_lock_cpu;
 	uint32_t deferred_frames;    /* L5: frames in DEFERRED blocks */
 	uint32_t free_frames;        /* B3: FREE frames (totals without a scan) */
+	uint32_t *deferred;          /* L5: the deferred list, heads in the order deferred */
+	uint32_t nr_deferred;
 
 	struct pd_ctx *ctx;          /* the call in progress, NULL between calls: o_touch() */
+
+	/* Reset: what was written since create() or the last reset. */
+	uint32_t ndirty;
+	bool dirty_overflow;         /* more than O_DIRTY_MAX ranges: reset re-creates all */
+	struct o_dirty dirty[O_DIRTY_MAX];
 
 	uint32_t *scratch;           /* oracle_check: one counter per frame/slot/tag block */
 };
 
-/* What an allocation is for; carried into violation messages. */
+/*
+ * What an allocation is for.  Who asks is carried into violation messages
+ * only, formatted by req_what() when one is reported: "alloc[ nolock]
+ * order=K", "<what> proc P vpage V" (fault, COW copy, ...) or, with a
+ * slot, "swap-in proc P vpage V slot S".
+ */
 struct o_alloc_req {
 	uint8_t order;
 	bool tagged;                 /* R2: a tagged allocation */
 	bool nolock;                 /* L2, L3, A5 */
-	char what[64];               /* "alloc", "fault p0 vpage=3", ... */
+	const char *what;            /* "alloc", "fault", "COW copy", "swap-in", ... */
+	bool of_vpage;               /* for proc/vpage (else: "alloc" with its order) */
+	bool has_slot;               /* swap-in: of slot */
+	uint8_t proc;
+	uint16_t vpage;
+	uint32_t slot;
 };
 
 /* ---- state accessors: for writing, each reports what it hands out ---- */
 
 /* Objects id .. id+n-1 of kind obj (enum pd_obj_kind) change in this call. */
 void o_touch(struct oracle *o, unsigned obj, uint32_t id, uint32_t n);
+/* ... and note them in the dirty log for reset (o_touch does both). */
+void o_dirty(struct oracle *o, unsigned kind, uint32_t id, uint32_t n);
 
 /* Frame f. */
 static inline struct o_frame *o_frame(struct oracle *o, uint32_t f)
@@ -217,6 +261,13 @@ static inline struct o_tagblock *o_tagblock(struct oracle *o, uint32_t b)
 	return &o->tagblocks[b];
 }
 
+/* Whether list block b is on the unaccepted list (A4): not observable, only logged. */
+static inline bool *o_list_block(struct oracle *o, uint32_t b)
+{
+	o_dirty(o, O_DIRTY_LIST_BLOCK, b, 1);
+	return &o->on_list[b];
+}
+
 /* Reading tags, no touch. */
 static inline const uint8_t *o_frame_tags_rd(const struct oracle *o, uint32_t f)
 { return &o->frame_tags[(size_t)f * o->tag_bytes]; }
@@ -233,6 +284,10 @@ static inline void o_res_init(struct pd_result *res)
 }
 
 /* ---- zone.c ---------------------------------------------------------- */
+void o_frames_boot(struct oracle *o, uint32_t first, uint32_t n);
+void o_unit_boot(struct oracle *o, uint32_t u);
+bool o_list_block_boot(const struct oracle *o, uint32_t b);
+void o_zone_boot_counters(struct oracle *o);
 bool o_unit_accepted(const struct oracle *o, uint32_t frame);
 bool o_tags_capable(const struct oracle *o, uint32_t head);
 bool o_try_reserve(struct oracle *o, uint32_t head);
@@ -245,6 +300,8 @@ pd_op_fn o_op_alloc, o_op_free, o_op_drain, o_op_zone_lock, o_op_zone_unlock;
 pd_op_fn o_op_tagstore_pin, o_op_tagstore_unpin;
 
 /* ---- mm.c ------------------------------------------------------------ */
+void o_vpage_init(struct o_vpage *vp);
+void o_proc_init(struct o_proc *p);
 void o_zap_pte(struct oracle *o, struct o_vpage *vp);
 pd_op_fn o_op_spawn, o_op_mmap, o_op_munmap, o_op_exit, o_op_fork;
 pd_op_fn o_op_read, o_op_write, o_op_settag;
@@ -252,6 +309,7 @@ pd_op_fn o_op_pin, o_op_unpin, o_op_pin_read, o_op_pin_write;
 pd_op_fn o_op_get, o_op_put, o_op_ref_read;
 
 /* ---- swap.c ---------------------------------------------------------- */
+void o_slot_init(struct o_slot *sl, uint8_t *tags, uint32_t tag_bytes);
 bool o_slot_in_use(const struct oracle *o, uint32_t s);
 void o_slot_put(struct oracle *o, uint32_t s);
 void o_swapcache_remove(struct oracle *o, uint32_t head);

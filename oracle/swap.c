@@ -7,7 +7,6 @@
  * page is in the swap cache for it.  The swap-cache page of slot s is
  * slots[s].frame, and that frame has in_swapcache set and sc_slot == s.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "oracle.h"
@@ -17,14 +16,21 @@ bool o_slot_in_use(const struct oracle *o, uint32_t s)
 	return o->slots[s].count > 0 || o->slots[s].in_swapcache;
 }
 
+/*
+ * S7: a free slot, as at boot: count 0, not in SC, no frame, nothing
+ * saved, its saved tags (`tags`, tag_bytes of them) zero.
+ */
+void o_slot_init(struct o_slot *sl, uint8_t *tags, uint32_t tag_bytes)
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->frame = PD_NO_FRAME;
+	memset(tags, 0, tag_bytes);
+}
+
 /* S7: a slot is freed (count 0, not in SC) together with its saved tags. */
 static void free_slot(struct oracle *o, uint32_t s)
 {
-	struct o_slot *sl = o_slot(o, s);
-
-	memset(sl, 0, sizeof(*sl));
-	sl->frame = PD_NO_FRAME;
-	memset(o_slot_tags(o, s), 0, o->tag_bytes);
+	o_slot_init(o_slot(o, s), o_slot_tags(o, s), o->tag_bytes);
 }
 
 /* V9: drop one swap PTE's reference; at 0 a slot not in SC is freed (S7). */
@@ -76,9 +82,10 @@ static uint32_t choose_slot(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 			    uint16_t vpage)
 {
 	struct pd_placement p;
-	uint32_t s = lowest_free_slot(o);
+	uint32_t s;
 
 	if (!pd_replaying(ctx)) {
+		s = lowest_free_slot(o);
 		if (s != PD_NO_SLOT) {
 			p.kind = PD_PLACE_SLOT;
 			p.order = 0;
@@ -88,6 +95,8 @@ static uint32_t choose_slot(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 		return s;
 	}
 	if (!pd_peek_placement(ctx, &p)) {
+		/* S1: no slot chosen is legal only when none is free. */
+		s = lowest_free_slot(o);
 		if (s != PD_NO_SLOT)
 			pd_violation(ctx, "illegal-failure",
 				     "swapout proc %u vpage %u: no slot chosen, but slot %u was free (S1)",
@@ -266,8 +275,12 @@ uint8_t o_swapin(struct oracle *o, struct pd_ctx *ctx, uint8_t proc,
 		 * SC: rc 1, anon.
 		 */
 		rq.tagged = vp->mte;
-		snprintf(rq.what, sizeof(rq.what), "swap-in proc %u vpage %u slot %u",
-			 proc, vpage, s);
+		rq.what = "swap-in";
+		rq.of_vpage = true;
+		rq.has_slot = true;
+		rq.proc = proc;
+		rq.vpage = vpage;
+		rq.slot = s;
 		if (!o_alloc_block(o, ctx, &rq, &head))
 			return PD_ENOMEM;
 		fresh = true;

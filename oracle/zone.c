@@ -83,34 +83,75 @@ static uint32_t lowest_list_block(const struct oracle *o)
 static void accept_list_block(struct oracle *o, uint32_t b)
 {
 	accept_range(o, b << o->cfg.max_order, 1u << o->cfg.max_order);
-	o->on_list[b] = false;
+	*o_list_block(o, b) = false;
 }
 
+/* ---- boot (create, and reset of what was written since) -------------- */
+
+/*
+ * B3: at boot every frame is FREE, and a FREE frame is all zero, tags
+ * included.  create() gets that from calloc; reset() from here.
+ */
+void o_frames_boot(struct oracle *o, uint32_t first, uint32_t n)
+{
+	memset(&o->frames[first], 0, (size_t)n * sizeof(*o->frames));
+	memset(&o->frame_tags[(size_t)first * o->tag_bytes], 0, (size_t)n * o->tag_bytes);
+}
+
+/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
+static bool unit_boot_accepted(const struct oracle *o, uint32_t u)
+{
+	return !((o->cfg.unaccepted >> (u % 8)) & 1);
+}
+
+/* A1: unit u as at boot: accepted per its bit, never accepted since. */
+void o_unit_boot(struct oracle *o, uint32_t u)
+{
+	struct o_unit *un = &o->units[u];
+
+	memset(un, 0, sizeof(*un));
+	un->accepted = unit_boot_accepted(o, u);
+}
+
+/*
+ * A4: under accept=list every MAX_ORDER block containing an unaccepted
+ * unit goes on the unaccepted list at boot; its frames stay FREE.
+ * A3: under accept=flag there is no list.
+ */
+bool o_list_block_boot(const struct oracle *o, uint32_t b)
+{
+	uint32_t u, first, last;
+
+	if (o->cfg.accept != PD_ACCEPT_LIST)
+		return false;
+	first = (b << o->cfg.max_order) >> o->cfg.accept_order;
+	last = (((b + 1) << o->cfg.max_order) - 1) >> o->cfg.accept_order;
+	for (u = first; u <= last; u++)
+		if (!unit_boot_accepted(o, u))
+			return true;
+	return false;
+}
+
+/* B3, L1, L5: every frame FREE, the zone lock free, nothing deferred. */
+void o_zone_boot_counters(struct oracle *o)
+{
+	o->free_frames = o->nr_frames;
+	o->deferred_frames = 0;
+	o->nr_deferred = 0;
+	o->zone_locked = false;
+	o->zone_lock_cpu = 0;
+}
+
+/* The zone at boot, but the frames, which create() has all zero (B3). */
 void o_zone_init(struct oracle *o)
 {
-	uint32_t u, b, first, last;
+	uint32_t u, b;
 
-	/* B3: at boot every frame is FREE. */
-	o->free_frames = o->nr_frames;
-	/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
-	for (u = 0; u < o->nr_units; u++) {
-		o->units[u].accepted = !((o->cfg.unaccepted >> (u % 8)) & 1);
-		o->units[u].times_accepted = 0;
-	}
-	/*
-	 * A4: under accept=list every MAX_ORDER block containing an
-	 * unaccepted unit goes on the unaccepted list; its frames stay FREE.
-	 * A3: under accept=flag there is no list.
-	 */
-	if (o->cfg.accept != PD_ACCEPT_LIST)
-		return;
-	for (b = 0; b < o->nr_list_blocks; b++) {
-		first = (b << o->cfg.max_order) >> o->cfg.accept_order;
-		last = (((b + 1) << o->cfg.max_order) - 1) >> o->cfg.accept_order;
-		for (u = first; u <= last; u++)
-			if (!o->units[u].accepted)
-				o->on_list[b] = true;
-	}
+	o_zone_boot_counters(o);
+	for (u = 0; u < o->nr_units; u++)
+		o_unit_boot(o, u);
+	for (b = 0; b < o->nr_list_blocks; b++)
+		o->on_list[b] = o_list_block_boot(o, b);
 }
 
 /* ---- tag storage (R1..R5) -------------------------------------------- */
@@ -360,6 +401,20 @@ static bool record_alloc(struct oracle *o, struct pd_ctx *ctx,
 	}
 }
 
+/* Who asks for rq, for a violation message (formatted only then). */
+static const char *req_what(const struct o_alloc_req *rq, char *buf, size_t len)
+{
+	if (!rq->of_vpage)
+		snprintf(buf, len, "%s%s order=%u", rq->what, rq->nolock ? " nolock" : "",
+			 rq->order);
+	else if (rq->has_slot)
+		snprintf(buf, len, "%s proc %u vpage %u slot %u", rq->what, rq->proc,
+			 rq->vpage, rq->slot);
+	else
+		snprintf(buf, len, "%s proc %u vpage %u", rq->what, rq->proc, rq->vpage);
+	return buf;
+}
+
 /*
  * Replay mode: take each choice from the log and check it.  A failure
  * (nothing logged) is checked against B6, A4 and L3.
@@ -369,7 +424,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 {
 	struct pd_placement p;
 	uint32_t f, b;
-	char why[192];
+	char why[192], what[64];
 
 	for (;;) {
 		if (!pd_peek_placement(ctx, &p)) {
@@ -381,7 +436,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 			if (f != PD_NO_FRAME) {
 				pd_violation(ctx, "illegal-failure",
 					     "%s: order-%u allocation failed, but frame %u order %u was a legal placement (%s)",
-					     rq->what, rq->order, f, rq->order,
+					     req_what(rq, what, sizeof(what)), rq->order, f, rq->order,
 					     rq->nolock ? "L3" : "B6");
 				return false;
 			}
@@ -390,7 +445,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 			if (b != UINT32_MAX) {
 				pd_violation(ctx, "illegal-failure",
 					     "%s: order-%u allocation failed without accepting MAX_ORDER block at frame %u from the unaccepted list (A4)",
-					     rq->what, rq->order, b << o->cfg.max_order);
+					     req_what(rq, what, sizeof(what)), rq->order, b << o->cfg.max_order);
 				return false;
 			}
 			return false;
@@ -398,7 +453,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 		if (p.kind == PD_PLACE_SLOT) {
 			pd_violation(ctx, "missing-placement",
 				     "%s: an order-%u block placement is needed, but the log has SLOT %u next",
-				     rq->what, rq->order, p.where);
+				     req_what(rq, what, sizeof(what)), rq->order, p.where);
 			return false;
 		}
 		pd_next_placement(ctx, &p);
@@ -408,14 +463,14 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 			if (rq->nolock) {
 				pd_violation(ctx, "illegal-placement",
 					     "%s: ACCEPT of frame %u by a NOLOCK allocation (A5: NOLOCK never accepts)",
-					     rq->what, p.where);
+					     req_what(rq, what, sizeof(what)), p.where);
 				return false;
 			}
 			/* A4: only accept=list has a list. */
 			if (o->cfg.accept != PD_ACCEPT_LIST) {
 				pd_violation(ctx, "illegal-placement",
 					     "%s: ACCEPT of frame %u under accept=flag, which has no unaccepted list (A3)",
-					     rq->what, p.where);
+					     req_what(rq, what, sizeof(what)), p.where);
 				return false;
 			}
 			b = list_block_of(o, p.where);
@@ -423,7 +478,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 			    !o->on_list[b]) {
 				pd_violation(ctx, "illegal-placement",
 					     "%s: ACCEPT of frame %u, which is not the first frame of a MAX_ORDER block on the unaccepted list (A4)",
-					     rq->what, p.where);
+					     req_what(rq, what, sizeof(what)), p.where);
 				return false;
 			}
 			/* A4: legal only if no legal placement existed without it. */
@@ -431,7 +486,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 			if (f != PD_NO_FRAME) {
 				pd_violation(ctx, "illegal-placement",
 					     "%s: ACCEPT of list block at frame %u although frame %u order %u was a legal placement (A4)",
-					     rq->what, p.where, f, rq->order);
+					     req_what(rq, what, sizeof(what)), p.where, f, rq->order);
 				return false;
 			}
 			accept_list_block(o, b);
@@ -442,7 +497,7 @@ static bool replay_alloc(struct oracle *o, struct pd_ctx *ctx,
 		if (!block_legal(o, rq, p.where, p.order, why, sizeof(why))) {
 			pd_violation(ctx, "illegal-placement",
 				     "%s: block frame %u order %u: %s",
-				     rq->what, p.where, p.order, why);
+				     req_what(rq, what, sizeof(what)), p.where, p.order, why);
 			return false;
 		}
 		place_block(o, rq, p.where);
@@ -482,21 +537,18 @@ static void clear_block(struct oracle *o, uint32_t head)
 	o->free_frames += n;
 }
 
-/* L5: free every DEFERRED block (they are freed before any locked free). */
+/*
+ * L5: free every DEFERRED block (they are freed before any locked free).
+ * They are on the deferred list, so this costs what was deferred, not a
+ * scan of the zone; each is cleared on its own, so the order is moot.
+ */
 static void free_deferred(struct oracle *o)
 {
-	uint32_t f;
+	uint32_t i;
 
-	if (!o->deferred_frames)
-		return;
-	for (f = 0; f < o->nr_frames; f++) {
-		if (o->frames[f].kind == PD_FRAME_DEFERRED) {
-			uint32_t n = 1u << o->frames[f].order;
-
-			clear_block(o, f);
-			f += n - 1;
-		}
-	}
+	for (i = 0; i < o->nr_deferred; i++)
+		clear_block(o, o->deferred[i]);
+	o->nr_deferred = 0;
 	o->deferred_frames = 0;
 }
 
@@ -543,8 +595,7 @@ void o_op_alloc(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	}
 	/* R2: `alloc tagged` is a tagged allocation. */
 	rq.tagged = call->flags & PD_ALLOC_TAGGED;
-	snprintf(rq.what, sizeof(rq.what), "alloc%s order=%u",
-		 rq.nolock ? " nolock" : "", call->order);
+	rq.what = "alloc";
 
 	/* B6, L3 */
 	if (!o_alloc_block(o, ctx, &rq, &head)) {
@@ -597,6 +648,7 @@ void o_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		blk[f].kind = PD_FRAME_TAIL;
 	o->free_frames -= 1u << call->order;
 	o->deferred_frames += 1u << call->order;
+	o->deferred[o->nr_deferred++] = head;
 }
 
 /* B7: draining a pcp list is not observable in the oracle. */

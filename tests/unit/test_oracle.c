@@ -7,6 +7,11 @@
  * chooses) or replay mode (a hand-written placement log), and checks
  * results, observable state, placements and violations.  After every op
  * the oracle's own consistency check must stay silent.
+ *
+ * Reset (test_reset_*): after random walks over random configs, a reset
+ * oracle equals a new one through every state function and byte for byte
+ * in struct oracle, and then behaves like one; a reset restores only the
+ * objects logged (at 2^16 frames), and an overflowing log re-creates.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "oracle.h"
 
 /* ---- harness --------------------------------------------------------- */
 
@@ -1772,8 +1778,10 @@ static struct pd_call random_call(const struct pd_config *cfg, struct handle *al
 	return c;
 }
 
+/* Every object through every state function, and the totals. */
 static bool same_state(void *a, void *b, const struct pd_config *cfg)
 {
+	struct pd_totals ta, tb;
 	uint32_t f, s;
 	unsigned p, v;
 
@@ -1782,23 +1790,29 @@ static bool same_state(void *a, void *b, const struct pd_config *cfg)
 
 		O->frame_state(a, f, &x);
 		O->frame_state(b, f, &y);
-		if (memcmp(&x, &y, sizeof(x)))
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "  frame %u differs\n", f);
 			return false;
+		}
 	}
 	for (p = 0; p < PD_MAX_PROCS; p++) {
 		struct pd_proc_state x, y;
 
 		O->proc_state(a, (uint8_t)p, &x);
 		O->proc_state(b, (uint8_t)p, &y);
-		if (memcmp(&x, &y, sizeof(x)))
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "  proc %u differs\n", p);
 			return false;
+		}
 		for (v = 0; v < cfg->vpages; v++) {
 			struct pd_pte_state m, n;
 
 			O->pte_state(a, (uint8_t)p, (uint16_t)v, &m);
 			O->pte_state(b, (uint8_t)p, (uint16_t)v, &n);
-			if (memcmp(&m, &n, sizeof(m)))
+			if (memcmp(&m, &n, sizeof(m))) {
+				fprintf(stderr, "  pte p%u vpage %u differs\n", p, v);
 				return false;
+			}
 		}
 	}
 	for (s = 0; s < cfg->slots; s++) {
@@ -1806,26 +1820,220 @@ static bool same_state(void *a, void *b, const struct pd_config *cfg)
 
 		O->slot_state(a, s, &x);
 		O->slot_state(b, s, &y);
-		if (memcmp(&x, &y, sizeof(x)))
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "  slot %u differs\n", s);
 			return false;
+		}
 	}
 	for (s = 0; s < pd_nr_units(cfg); s++) {
 		struct pd_unit_state x, y;
 
 		O->unit_state(a, s, &x);
 		O->unit_state(b, s, &y);
-		if (memcmp(&x, &y, sizeof(x)))
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "  unit %u differs\n", s);
 			return false;
+		}
 	}
 	for (s = 0; s < pd_nr_tag_blocks(cfg); s++) {
 		struct pd_tagblock_state x, y;
 
 		O->tagblock_state(a, s, &x);
 		O->tagblock_state(b, s, &y);
-		if (memcmp(&x, &y, sizeof(x)))
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "  tag block %u differs\n", s);
 			return false;
+		}
+	}
+	O->totals(a, &ta);
+	O->totals(b, &tb);
+	if (memcmp(&ta, &tb, sizeof(ta))) {
+		fprintf(stderr, "  totals differ\n");
+		return false;
 	}
 	return true;
+}
+
+/*
+ * A random walk over valid calls, as the engine would send them: handles
+ * name what an earlier call returned, processes are live (spawn and fork
+ * name a free slot), the implicit zone_unlock of L1 is sent.
+ */
+struct walk {
+	struct pd_config cfg;
+	struct handle allocs[PD_MAX_HANDLES], pins[PD_MAX_HANDLES], refs[PD_MAX_HANDLES];
+	unsigned na, np, nr;
+	bool alive[PD_MAX_PROCS];
+	bool locked;             /* the last call was zone_lock */
+	bool bias_deferred;      /* after zone_lock, often free nolock (L5 deferral) */
+};
+
+static void walk_init(struct walk *w, const struct pd_config *cfg)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = *cfg;
+}
+
+/* The next valid call. */
+static struct pd_call walk_call(struct walk *w)
+{
+	for (;;) {
+		struct pd_call c = random_call(&w->cfg, w->allocs, w->na, w->pins, w->np,
+					       w->refs, w->nr, w->alive);
+
+		if (w->bias_deferred && w->locked && w->na && rnd(2)) {
+			unsigned i = rnd(w->na);
+
+			c = c_free(w->allocs[i].frame, w->allocs[i].order, PD_FREE_NOLOCK);
+		}
+		if ((c.code == PD_OP_SPAWN || c.code == PD_OP_FORK) &&
+		    (c.code == PD_OP_SPAWN ? c.proc : c.child) >= PD_MAX_PROCS)
+			continue;
+		if (needs_proc(c.code) && !w->alive[c.proc])
+			continue;
+		if ((c.code == PD_OP_ALLOC && w->na == PD_MAX_HANDLES) ||
+		    (c.code == PD_OP_PIN && w->np == PD_MAX_HANDLES) ||
+		    (c.code == PD_OP_GET && w->nr == PD_MAX_HANDLES))
+			continue;
+		return c;
+	}
+}
+
+/* L1: the engine's implicit zone_unlock before all but nolock calls. */
+static bool needs_unlock(const struct pd_call *c)
+{
+	return !((c->code == PD_OP_ALLOC && (c->flags & PD_ALLOC_NOLOCK)) ||
+		 (c->code == PD_OP_FREE && (c->flags & PD_FREE_NOLOCK)));
+}
+
+/* Track handles and processes the way the engine does. */
+static void walk_track(struct walk *w, const struct pd_call *c, const struct pd_result *r)
+{
+	unsigned i;
+
+	w->locked = c->code == PD_OP_ZONE_LOCK || (w->locked && !needs_unlock(c));
+	switch (c->code) {
+	case PD_OP_ALLOC:
+		if (r->status == PD_OK)
+			w->allocs[w->na++] = (struct handle){ r->frame, r->order, 0 };
+		break;
+	case PD_OP_FREE:
+		for (i = 0; i < w->na && w->allocs[i].frame != c->frame; i++)
+			;
+		w->allocs[i] = w->allocs[--w->na];
+		break;
+	case PD_OP_PIN:
+		if (r->status == PD_OK)
+			w->pins[w->np++] = (struct handle){ r->frame, 0, c->flags };
+		break;
+	case PD_OP_UNPIN:
+		for (i = 0; i < w->np && w->pins[i].frame != c->frame; i++)
+			;
+		w->pins[i] = w->pins[--w->np];
+		break;
+	case PD_OP_GET:
+		if (r->status == PD_OK)
+			w->refs[w->nr++] = (struct handle){ r->frame, 0, 0 };
+		break;
+	case PD_OP_PUT:
+		for (i = 0; i < w->nr && w->refs[i].frame != c->frame; i++)
+			;
+		w->refs[i] = w->refs[--w->nr];
+		break;
+	case PD_OP_SPAWN:
+		w->alive[c->proc] = true;
+		break;
+	case PD_OP_FORK:
+		if (r->status == PD_OK)
+			w->alive[c->child] = true;
+		break;
+	case PD_OP_EXIT:
+		w->alive[c->proc] = false;
+		break;
+	}
+}
+
+/* How the second model of a walk runs each call. */
+enum walk_mode {
+	WALK_ALONE,   /* only a, record mode */
+	WALK_REPLAY,  /* a records, b replays a's placements */
+	WALK_TWIN,    /* both record: same results, same placements */
+};
+
+/* Two results, and what the calls logged, agree. */
+static bool same_call(enum walk_mode mode, const struct pd_ctx *ca, const struct pd_ctx *cb,
+		      const struct pd_result *r1, const struct pd_result *r2)
+{
+	unsigned i;
+
+	if (ca->nviol || cb->nviol || r1->status != r2->status || r1->order != r2->order ||
+	    r1->frame != r2->frame || r1->value != r2->value)
+		return false;
+	if (mode == WALK_REPLAY)
+		return pd_ctx_unconsumed(cb) == 0;
+	if (ca->nlog != cb->nlog)
+		return false;
+	/* Field by field: a placement's padding is not part of it. */
+	for (i = 0; i < ca->nlog; i++)
+		if (ca->log[i].kind != cb->log[i].kind || ca->log[i].order != cb->log[i].order ||
+		    ca->log[i].where != cb->log[i].where)
+			return false;
+	return true;
+}
+
+/* One call on a, and (mode) on b; false if they disagree. */
+static bool walk_one(struct walk *w, enum walk_mode mode, void *a, void *b,
+		     struct pd_ctx *ca, struct pd_ctx *cb, struct pd_call c, struct pd_result *r1)
+{
+	struct pd_result r2;
+
+	pd_ctx_begin_record(ca);
+	fn_of(c.code)(a, ca, &c, r1);
+	if (mode != WALK_ALONE) {
+		if (mode == WALK_REPLAY)
+			pd_ctx_begin_replay(cb, ca);
+		else
+			pd_ctx_begin_record(cb);
+		fn_of(c.code)(b, cb, &c, &r2);
+		if (!same_call(mode, ca, cb, r1, &r2)) {
+			fprintf(stderr, "  code %u: results differ (status %u/%u frame %u/%u)%s%s\n",
+				c.code, r1->status, r2.status, r1->frame, r2.frame,
+				cb->nviol ? ": " : "", cb->nviol ? cb->viol[0].msg : "");
+			return false;
+		}
+	} else if (ca->nviol) {
+		fprintf(stderr, "  code %u: %s\n", c.code, ca->viol[0].msg);
+		return false;
+	}
+	return true;
+}
+
+/* The next call of the walk (with its implicit unlock) on a and b; *ok counts successes. */
+static bool walk_step(struct walk *w, enum walk_mode mode, void *a, void *b,
+		      struct pd_ctx *ca, struct pd_ctx *cb, unsigned *ok)
+{
+	struct pd_call c = walk_call(w);
+	struct pd_result r;
+
+	if (needs_unlock(&c) && !walk_one(w, mode, a, b, ca, cb, call(PD_OP_ZONE_UNLOCK), &r))
+		return false;
+	if (!walk_one(w, mode, a, b, ca, cb, c, &r))
+		return false;
+	*ok += r.status == PD_OK;
+	walk_track(w, &c, &r);
+	return true;
+}
+
+/* The oracle's check on one model, if built in: silent. */
+static bool check_silent(void *m, struct pd_ctx *ctx)
+{
+	if (!O->check)
+		return true;
+	pd_ctx_begin_record(ctx);
+	O->check(m, ctx);
+	if (ctx->nviol)
+		fprintf(stderr, "  check: %s\n", ctx->viol[0].msg);
+	return ctx->nviol == 0;
 }
 
 /*
@@ -1835,102 +2043,28 @@ static bool same_state(void *a, void *b, const struct pd_config *cfg)
  */
 static bool run_random(struct pd_config cfg, uint32_t seed, unsigned nops)
 {
-	struct handle allocs[PD_MAX_HANDLES], pins[PD_MAX_HANDLES], refs[PD_MAX_HANDLES];
-	unsigned na = 0, np = 0, nr = 0, n, i, ok = 0;
-	bool alive[PD_MAX_PROCS] = { false };
 	struct pd_ctx *rc = calloc(1, sizeof(*rc)), *pc = calloc(1, sizeof(*pc));
-	struct pd_result r1, r2;
+	struct walk w;
+	unsigned n, ok = 0;
 	char err[256];
 	void *b;
 	bool good = false;
 
 	rng_state = seed;
+	walk_init(&w, &cfg);
 	if (!rc || !pc || !setup(&cfg))
 		goto out;
 	b = O->create(&cfg, err, sizeof(err));
 	if (!b)
 		goto out;
 	for (n = 0; n < nops; n++) {
-		struct pd_call c = random_call(&cfg, allocs, na, pins, np, refs, nr, alive);
-
-		if ((c.code == PD_OP_SPAWN || c.code == PD_OP_FORK) &&
-		    (c.code == PD_OP_SPAWN ? c.proc : c.child) >= PD_MAX_PROCS)
-			continue;
-		if (needs_proc(c.code) && !alive[c.proc])
-			continue;
-		if ((c.code == PD_OP_ALLOC && na == PD_MAX_HANDLES) ||
-		    (c.code == PD_OP_PIN && np == PD_MAX_HANDLES) ||
-		    (c.code == PD_OP_GET && nr == PD_MAX_HANDLES))
-			continue;
-		/* L1: the engine's implicit zone_unlock. */
-		if (!((c.code == PD_OP_ALLOC && (c.flags & PD_ALLOC_NOLOCK)) ||
-		      (c.code == PD_OP_FREE && (c.flags & PD_FREE_NOLOCK)))) {
-			struct pd_call u = call(PD_OP_ZONE_UNLOCK);
-
-			pd_ctx_begin_record(rc);
-			O->zone_unlock(F.m, rc, &u, &r1);
-			pd_ctx_begin_replay(pc, rc);
-			O->zone_unlock(b, pc, &u, &r2);
-		}
-		pd_ctx_begin_record(rc);
-		fn_of(c.code)(F.m, rc, &c, &r1);
-		pd_ctx_begin_replay(pc, rc);
-		fn_of(c.code)(b, pc, &c, &r2);
-		if (rc->nviol || pc->nviol || pd_ctx_unconsumed(pc) ||
-		    r1.status != r2.status || r1.order != r2.order ||
-		    r1.frame != r2.frame || r1.value != r2.value ||
-		    !same_state(F.m, b, &cfg)) {
-			fprintf(stderr, "  seed %u op %u (code %u): record/replay disagree%s%s\n",
-				seed, n, c.code, pc->nviol ? ": " : "",
-				pc->nviol ? pc->viol[0].msg : "");
+		if (!walk_step(&w, WALK_REPLAY, F.m, b, rc, pc, &ok) || !same_state(F.m, b, &cfg)) {
+			fprintf(stderr, "  seed %u op %u: record/replay disagree\n", seed, n);
 			goto out_b;
 		}
 		run_check();
-		pd_ctx_begin_record(rc);
-		O->check(b, rc);
-		if (F.check_failures || rc->nviol)
+		if (F.check_failures || !check_silent(b, rc))
 			goto out_b;
-		ok += r1.status == PD_OK;
-		/* Track handles the way the engine does. */
-		switch (c.code) {
-		case PD_OP_ALLOC:
-			if (r1.status == PD_OK)
-				allocs[na++] = (struct handle){ r1.frame, r1.order, 0 };
-			break;
-		case PD_OP_FREE:
-			for (i = 0; i < na && allocs[i].frame != c.frame; i++)
-				;
-			allocs[i] = allocs[--na];
-			break;
-		case PD_OP_PIN:
-			if (r1.status == PD_OK)
-				pins[np++] = (struct handle){ r1.frame, 0, c.flags };
-			break;
-		case PD_OP_UNPIN:
-			for (i = 0; i < np && pins[i].frame != c.frame; i++)
-				;
-			pins[i] = pins[--np];
-			break;
-		case PD_OP_GET:
-			if (r1.status == PD_OK)
-				refs[nr++] = (struct handle){ r1.frame, 0, 0 };
-			break;
-		case PD_OP_PUT:
-			for (i = 0; i < nr && refs[i].frame != c.frame; i++)
-				;
-			refs[i] = refs[--nr];
-			break;
-		case PD_OP_SPAWN:
-			alive[c.proc] = true;
-			break;
-		case PD_OP_FORK:
-			if (r1.status == PD_OK)
-				alive[c.child] = true;
-			break;
-		case PD_OP_EXIT:
-			alive[c.proc] = false;
-			break;
-		}
 	}
 	good = ok > nops / 8;  /* the run did something */
 	if (!good)
@@ -1991,6 +2125,447 @@ static bool test_large_zone(void)
 	return true;
 }
 
+/* ---- violation messages: who asked for the allocation ----------------- */
+
+/* The lowest FREE frame (the legal placement a failure message names). */
+static uint32_t lowest_free(void)
+{
+	uint32_t f;
+
+	for (f = 0; f < pd_nr_frames(&F.cfg); f++)
+		if (frame(f).kind == PD_FRAME_FREE)
+			return f;
+	return PD_NO_FRAME;
+}
+
+/* The last op's first violation is exactly "<who>: order-0 ... frame F ... (rule)". */
+static bool failed_as(const char *who, unsigned order, uint32_t f, const char *rule)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want),
+		 "%s: order-%u allocation failed, but frame %u order %u was a legal placement (%s)",
+		 who, order, f, order, rule);
+	if (F.ctx.nviol == 0 || strcmp(F.ctx.viol[0].msg, want)) {
+		fprintf(stderr, "  got:  %s\n  want: %s\n",
+			F.ctx.nviol ? F.ctx.viol[0].msg : "(no violation)", want);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The requester in a violation message (formatted only when one is
+ * reported): each kind of allocation names itself as it always did.
+ */
+static bool test_violation_names_requester(void)
+{
+	struct pd_config c = small_cfg();
+
+	ASSERT(setup(&c));
+	log_reset();
+	ASSERT_EQ(replay(c_alloc(2, 0)), PD_ENOMEM);
+	ASSERT(failed_as("alloc order=2", 2, 0, "B6"));
+	ASSERT_EQ(replay(c_alloc(1, PD_ALLOC_NOLOCK)), PD_ENOMEM);
+	ASSERT(failed_as("alloc nolock order=1", 1, 0, "L3"));
+
+	ASSERT_EQ(run(c_proc(PD_OP_SPAWN, 0)), PD_OK);
+	ASSERT_EQ(run(c_mmap(0, 0, 2, false)), PD_OK);
+	ASSERT_EQ(replay(c_write(0, 0, 1, 0, 0)), PD_ENOMEM);
+	ASSERT(failed_as("fault proc 0 vpage 0", 0, 0, "B6"));
+
+	ASSERT_EQ(run(c_write(0, 0, 1, 0, 0)), PD_OK);
+	ASSERT_EQ(run(c_write(0, 1, 2, 0, 0)), PD_OK);
+	ASSERT_EQ(run(c_pv(PD_OP_SWAPOUT, 0, 1, 0)), PD_OK);
+	ASSERT_EQ(pte(0, 1).slot, 0);
+	ASSERT_EQ(replay(c_pv(PD_OP_READ, 0, 1, 0)), PD_ENOMEM);
+	ASSERT(failed_as("swap-in proc 0 vpage 1 slot 0", 0, lowest_free(), "B6"));
+
+	ASSERT_EQ(run(c_fork(0, 1)), PD_OK);
+	ASSERT_EQ(replay(c_write(1, 0, 3, 0, 0)), PD_ENOMEM);
+	ASSERT(failed_as("COW copy proc 1 vpage 0", 0, lowest_free(), "B6"));
+	ASSERT_EQ(replay(c_pv(PD_OP_PIN, 1, 0, 0)), PD_ENOMEM);
+	ASSERT(failed_as("unshare copy proc 1 vpage 0", 0, lowest_free(), "B6"));
+
+	/* p0 pins its (COW-copied) page: a fork must copy it. */
+	ASSERT_EQ(run(c_pv(PD_OP_PIN, 0, 0, PD_PIN_WRITE)), PD_OK);
+	ASSERT_EQ(replay(c_fork(0, 2)), PD_ENOMEM);
+	ASSERT(failed_as("fork copy proc 2 vpage 0", 0, lowest_free(), "B6"));
+	return true;
+}
+
+/* ---- reset ----------------------------------------------------------- */
+
+/* The bytes of one array of struct oracle agree; say where not. */
+static bool same_bytes(const char *name, const void *x, const void *y, size_t n)
+{
+	const unsigned char *a = x, *b = y;
+	size_t i;
+
+	if (!memcmp(a, b, n))
+		return true;
+	for (i = 0; a[i] == b[i]; i++)
+		;
+	fprintf(stderr, "  struct oracle: %s differs at byte %zu of %zu (%u != %u)\n",
+		name, i, n, a[i], b[i]);
+	return false;
+}
+
+#define SAME_SCALAR(f)							\
+	do {								\
+		if (a->f != b->f) {					\
+			fprintf(stderr, "  struct oracle: %s differs\n", #f); \
+			return false;					\
+		}							\
+	} while (0)
+
+/*
+ * Two oracles of one config agree byte for byte: every array of the
+ * state, the processes, and every scalar (the deferred list up to its
+ * length: the rest is never read).  Not `scratch`, which is the check's.
+ */
+static bool raw_same(const struct oracle *a, const struct oracle *b)
+{
+	if (!same_bytes("cfg", &a->cfg, &b->cfg, sizeof(a->cfg)))
+		return false;
+	SAME_SCALAR(nr_frames);
+	SAME_SCALAR(nr_units);
+	SAME_SCALAR(nr_tagblocks);
+	SAME_SCALAR(nr_list_blocks);
+	SAME_SCALAR(tag_bytes);
+	SAME_SCALAR(zone_locked);
+	SAME_SCALAR(zone_lock_cpu);
+	SAME_SCALAR(deferred_frames);
+	SAME_SCALAR(free_frames);
+	SAME_SCALAR(nr_deferred);
+	SAME_SCALAR(ctx);
+	SAME_SCALAR(ndirty);
+	SAME_SCALAR(dirty_overflow);
+	return same_bytes("frames", a->frames, b->frames, a->nr_frames * sizeof(*a->frames)) &&
+	       same_bytes("frame_tags", a->frame_tags, b->frame_tags,
+			  (size_t)a->nr_frames * a->tag_bytes) &&
+	       same_bytes("units", a->units, b->units, a->nr_units * sizeof(*a->units)) &&
+	       same_bytes("tagblocks", a->tagblocks, b->tagblocks,
+			  a->nr_tagblocks * sizeof(*a->tagblocks)) &&
+	       same_bytes("on_list", a->on_list, b->on_list,
+			  a->nr_list_blocks * sizeof(*a->on_list)) &&
+	       same_bytes("slots", a->slots, b->slots, a->cfg.slots * sizeof(*a->slots)) &&
+	       same_bytes("slot_tags", a->slot_tags, b->slot_tags,
+			  (size_t)a->cfg.slots * a->tag_bytes) &&
+	       same_bytes("procs", a->procs, b->procs, sizeof(a->procs)) &&
+	       same_bytes("deferred", a->deferred, b->deferred,
+			  a->nr_deferred * sizeof(*a->deferred));
+}
+
+/* Equal through the model interface and byte for byte. */
+static bool same_oracle(void *a, void *b, const struct pd_config *cfg)
+{
+	return same_state(a, b, cfg) && raw_same(a, b);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * A random config: accept flag/list, every tagstore, small and large
+ * max_order and accept_order, every tag ratio, several unaccepted
+ * patterns, few and 65536 slots, 1..256 granules, few and 256 vpages.
+ */
+static struct pd_config random_cfg(void)
+{
+	static const uint8_t unaccepted[] = { 0x00, 0xff, 0x5a, 0x81, 0x01, 0xfe };
+	static const uint16_t granules[] = { 1, 2, 4, 16, 256 };
+	struct pd_config c = small_cfg();
+	uint32_t lim;
+
+	c.frames_log2 = (uint8_t)(4 + rnd(7));
+	lim = min_u32(c.frames_log2, PD_MAX_ORDER_LIMIT);
+	c.max_order = (uint8_t)(rnd(3) ? rnd(lim + 1) : lim);
+	c.accept_order = (uint8_t)rnd(lim + 1);
+	c.unaccepted = unaccepted[rnd(sizeof(unaccepted))];
+	c.tag_ratio_log2 = (uint8_t)rnd(min_u32(5, c.frames_log2) + 1);
+	c.granules = granules[rnd(sizeof(granules) / sizeof(granules[0]))];
+	c.slots = rnd(4) ? 1 + rnd(8) : 65536;
+	c.vpages = (uint16_t)(rnd(4) ? 1 + rnd(16) : PD_MAX_VPAGES);
+	c.cpus = (uint8_t)(1 + rnd(PD_MAX_CPUS));
+	c.swap_excl = (uint8_t)rnd(2);
+	c.accept = (uint8_t)rnd(2);
+	c.tagstore = (uint8_t)rnd(3);
+	return c;
+}
+
+/* Which kinds of object the dirty logs of the walks named, over all walks. */
+static unsigned dirty_kinds_seen;
+
+static void note_dirty_kinds(const struct oracle *o)
+{
+	uint32_t i;
+
+	for (i = 0; i < o->ndirty; i++)
+		dirty_kinds_seen |= 1u << o->dirty[i].kind;
+}
+
+/*
+ * Walk `a` (record mode, or replaying a partner's choices), reset it,
+ * compare it with a new oracle `b`, then walk both side by side (both
+ * choosing: the same results and placements) and compare again; reset
+ * both and compare once more.  *deferred, *locked: the first walk left
+ * deferred blocks, or the zone lock held, at the reset.
+ */
+static bool reset_round(const struct pd_config *cfg, bool replaying, unsigned nops,
+			bool *deferred, bool *locked)
+{
+	struct pd_ctx *ca = calloc(1, sizeof(*ca)), *cb = calloc(1, sizeof(*cb));
+	void *a = NULL, *b = NULL, *partner = NULL;
+	struct walk w;
+	unsigned n, ok = 0;
+	char err[256];
+	bool good = false;
+
+	if (!ca || !cb)
+		goto out;
+	a = O->create(cfg, err, sizeof(err));
+	partner = O->create(cfg, err, sizeof(err));
+	if (!a || !partner)
+		goto out;
+	walk_init(&w, cfg);
+	w.bias_deferred = true;
+	for (n = 0; n < nops; n++) {
+		bool step = replaying ? walk_step(&w, WALK_REPLAY, partner, a, cb, ca, &ok)
+				      : walk_step(&w, WALK_ALONE, a, NULL, ca, NULL, &ok);
+
+		if (!step)
+			goto out;
+		*deferred |= ((struct oracle *)a)->nr_deferred > 0;
+	}
+	if (!check_silent(a, ca))
+		goto out;
+	*locked = ((struct oracle *)a)->zone_locked;
+	note_dirty_kinds(a);
+	if (!O->reset(a))
+		goto out;
+	b = O->create(cfg, err, sizeof(err));
+	if (!b || !same_oracle(a, b, cfg)) {
+		fprintf(stderr, "  after the reset\n");
+		goto out;
+	}
+	/* A reset oracle behaves like a new one. */
+	walk_init(&w, cfg);
+	w.bias_deferred = true;
+	for (n = 0; n < nops; n++) {
+		if (!walk_step(&w, WALK_TWIN, a, b, ca, cb, &ok))
+			goto out;
+		if (cfg->frames_log2 <= 6 && !raw_same(a, b)) {
+			fprintf(stderr, "  side by side, op %u\n", n);
+			goto out;
+		}
+	}
+	if (!same_oracle(a, b, cfg) || !check_silent(a, ca)) {
+		fprintf(stderr, "  after the walk side by side\n");
+		goto out;
+	}
+	/* Both reset: equal again, and equal to new (b's dirty log is a's). */
+	if (!O->reset(a) || !O->reset(b) || !same_oracle(a, b, cfg)) {
+		fprintf(stderr, "  after resetting both\n");
+		goto out;
+	}
+	good = ok > 0;
+out:
+	if (a)
+		O->destroy(a);
+	if (b)
+		O->destroy(b);
+	if (partner)
+		O->destroy(partner);
+	free(ca);
+	free(cb);
+	return good;
+}
+
+static void print_cfg(const struct pd_config *c, uint32_t seed)
+{
+	fprintf(stderr, "  seed %u: frames 2^%u max_order %u accept_order %u unaccepted %#x "
+		"tag_ratio 2^%u granules %u slots %u vpages %u accept %u tagstore %u excl %u\n",
+		seed, c->frames_log2, c->max_order, c->accept_order, c->unaccepted,
+		c->tag_ratio_log2, c->granules, c->slots, c->vpages, c->accept, c->tagstore,
+		c->swap_excl);
+}
+
+/*
+ * Over 120 random configs and walks (half with the oracle replaying, as
+ * it does when fuzzing), a reset oracle equals a new one and then behaves
+ * like one.  The walks must have written every kind of object (so every
+ * restore rule ran), left deferred blocks and a held zone lock behind.
+ */
+static bool test_reset_matches_new(void)
+{
+	unsigned i, with_deferred = 0, with_lock = 0;
+	const unsigned all = (1u << PD_OBJ_FRAME) | (1u << PD_OBJ_PTE) | (1u << PD_OBJ_PROC) |
+			     (1u << PD_OBJ_SLOT) | (1u << PD_OBJ_UNIT) | (1u << PD_OBJ_TAGBLOCK) |
+			     (1u << O_DIRTY_LIST_BLOCK);
+
+	dirty_kinds_seen = 0;
+	for (i = 0; i < 120; i++) {
+		uint32_t seed = 1000 + i;
+		struct pd_config c;
+		bool deferred = false, locked = false;
+
+		rng_state = seed;
+		c = random_cfg();
+		if (!reset_round(&c, i & 1, 40 + rnd(400), &deferred, &locked)) {
+			print_cfg(&c, seed);
+			return false;
+		}
+		with_deferred += deferred;
+		with_lock += locked;
+	}
+	ASSERT_EQ(dirty_kinds_seen & all, all);
+	ASSERT(with_deferred > 0);
+	ASSERT(with_lock > 0);
+	return true;
+}
+
+/* The sum of the logged ranges of one kind. */
+static uint64_t dirty_objects(const struct oracle *o, unsigned kind)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < o->ndirty; i++)
+		if (o->dirty[i].kind == kind)
+			n += o->dirty[i].n;
+	return n;
+}
+
+/*
+ * At 2^16 frames and 65536 slots a short walk logs a few ranges, and the
+ * reset restores only those: a frame, a slot and a unit outside the log,
+ * scribbled on behind the oracle's back, survive the reset (so it did not
+ * visit every object).  Without the scribbles it equals a new oracle.
+ */
+static bool test_reset_visits_only_logged(void)
+{
+	struct pd_config c = small_cfg();
+	struct pd_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct oracle *a, *b;
+	struct walk w;
+	unsigned n, ok = 0;
+	uint32_t last;
+	char err[256];
+	bool good = false;
+
+	c.frames_log2 = 16;
+	c.max_order = 10;
+	c.accept_order = 9;
+	c.unaccepted = 0x5a;
+	c.accept = PD_ACCEPT_LIST;
+	c.tagstore = PD_TAGSTORE_STRICT;
+	c.granules = 16;
+	c.slots = 65536;
+	c.vpages = 8;
+	rng_state = 77;
+	a = O->create(&c, err, sizeof(err));
+	b = O->create(&c, err, sizeof(err));
+	if (!ctx || !a || !b)
+		goto out;
+	last = a->nr_frames - 1;
+	walk_init(&w, &c);
+	for (n = 0; n < 200; n++)
+		if (!walk_step(&w, WALK_ALONE, a, NULL, ctx, NULL, &ok))
+			goto out;
+	fprintf(stderr, "  200 ops: %u ranges logged, %llu frames, %llu slots\n", a->ndirty,
+		(unsigned long long)dirty_objects(a, PD_OBJ_FRAME),
+		(unsigned long long)dirty_objects(a, PD_OBJ_SLOT));
+	if (a->dirty_overflow || a->ndirty > 1000 || ok < 20 ||
+	    dirty_objects(a, PD_OBJ_FRAME) > a->nr_frames / 16 ||
+	    dirty_objects(a, PD_OBJ_SLOT) > 64)
+		goto out;
+	/* The walk stayed low in the zone: the top frame, slot and unit are untouched. */
+	if (a->frames[last].kind != PD_FRAME_FREE || a->slots[c.slots - 1].count ||
+	    a->units[a->nr_units - 1].times_accepted)
+		goto out;
+	a->frames[last].content = 0xdead;
+	a->slots[c.slots - 1].content = 0xbeef;
+	a->units[a->nr_units - 1].times_accepted = 7;
+	if (!O->reset(a))
+		goto out;
+	if (a->frames[last].content != 0xdead || a->slots[c.slots - 1].content != 0xbeef ||
+	    a->units[a->nr_units - 1].times_accepted != 7) {
+		fprintf(stderr, "  the reset visited objects it had not logged\n");
+		goto out;
+	}
+	a->frames[last].content = 0;
+	a->slots[c.slots - 1].content = 0;
+	a->units[a->nr_units - 1].times_accepted = 0;
+	good = same_oracle(a, b, &c);
+out:
+	if (a)
+		O->destroy(a);
+	if (b)
+		O->destroy(b);
+	free(ctx);
+	return good;
+}
+
+/*
+ * A walk longer than the log holds sets the overflow flag; the reset then
+ * re-creates every array, and the oracle equals a new one and behaves
+ * like one.
+ */
+static bool test_reset_overflow(void)
+{
+	struct pd_config c = small_cfg();
+	struct pd_ctx *ca = calloc(1, sizeof(*ca)), *cb = calloc(1, sizeof(*cb));
+	struct oracle *a, *b;
+	struct walk w;
+	unsigned n, ok = 0;
+	char err[256];
+	bool good = false;
+
+	c.frames_log2 = 8;
+	c.max_order = 5;
+	c.accept = PD_ACCEPT_LIST;
+	c.unaccepted = 0x81;
+	c.tagstore = PD_TAGSTORE_BESTEFFORT;
+	c.slots = 300;
+	rng_state = 99;
+	a = O->create(&c, err, sizeof(err));
+	b = O->create(&c, err, sizeof(err));
+	if (!ca || !cb || !a || !b)
+		goto out;
+	walk_init(&w, &c);
+	w.bias_deferred = true;
+	for (n = 0; n < 100000 && !a->dirty_overflow; n++)
+		if (!walk_step(&w, WALK_ALONE, a, NULL, ca, NULL, &ok))
+			goto out;
+	fprintf(stderr, "  overflow after %u ops\n", n);
+	if (!a->dirty_overflow || a->ndirty != O_DIRTY_MAX)
+		goto out;
+	/* Still noting nothing more, and still working. */
+	for (n = 0; n < 200; n++)
+		if (!walk_step(&w, WALK_ALONE, a, NULL, ca, NULL, &ok))
+			goto out;
+	if (a->ndirty != O_DIRTY_MAX || !O->reset(a))
+		goto out;
+	if (!same_oracle(a, b, &c))
+		goto out;
+	walk_init(&w, &c);
+	for (n = 0; n < 2000; n++)
+		if (!walk_step(&w, WALK_TWIN, a, b, ca, cb, &ok))
+			goto out;
+	good = same_oracle(a, b, &c);
+out:
+	if (a)
+		O->destroy(a);
+	if (b)
+		O->destroy(b);
+	free(ca);
+	free(cb);
+	return good;
+}
+
 /* ---- runner ---------------------------------------------------------- */
 
 #define TEST(fn) { #fn, fn }
@@ -2046,6 +2621,10 @@ static const struct {
 	TEST(test_replay_slot),
 	TEST(test_record_replay_agree),
 	TEST(test_large_zone),
+	TEST(test_violation_names_requester),
+	TEST(test_reset_matches_new),
+	TEST(test_reset_visits_only_logged),
+	TEST(test_reset_overflow),
 };
 
 int main(int argc, char **argv)
