@@ -18,10 +18,17 @@
 # "(N% refused)": inputs the target refused without running them (beyond
 # the config cap); AFL++'s own havoc does not know the cap, so its exec/s
 # counts those cheap refusals too.
-# Every run has impl_check on (the fuzz presets' default), as fuzzing does.
+# Every execution runs as fuzzing runs it (docs/fuzzing.md, "What one
+# execution compares"): the engine's fast mode, after every op a
+# comparison of what the op touched, at the end of the input everything
+# touched during it, and one input in 64 (PAGEDIFF_FUZZ_FULL_EVERY) ending
+# with the whole-state comparison and both models' check(); models are
+# reset between inputs, not created.  FULL_EVERY=1 in the environment
+# makes every input end with the whole-state comparison (the cost of that
+# comparison, for comparison).
 #
 #   bash bench/fuzz_exec.sh [SECS] [CPU]         (default 20 0)
-#   SKIP_64K=1 skips the 65,536-frame corpus (seconds per execution today)
+#   SKIP_64K=1 skips the 65,536-frame corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
@@ -82,14 +89,15 @@ refused() {
 	cat "$tmp"/stats.* | awk '{ r += $2; f += $4 } END { if (r + f) printf " (%.0f%% refused)", 100 * f / (r + f) }'
 }
 
+export PAGEDIFF_FUZZ_FULL_EVERY=${FULL_EVERY:-64}
 for c in "${corpora[@]}"; do
 	export PAGEDIFF_FUZZ_FRAMES_LOG2=12
-	k=50
+	k=2000
 	if [ "$c" = 100ops-64k ]; then
 		export PAGEDIFF_FUZZ_FRAMES_LOG2=16
-		k=1
+		k=2000
 	fi
-	[ "$c" = 100ops-1k ] && k=5
+	[ "$c" = 100ops-1k ] && k=1000
 	row libFuzzer none "$c" run "$(run_rate build/fuzz/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer none "$c" fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff "$tmp/$c")"
 	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"
