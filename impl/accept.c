@@ -71,6 +71,7 @@ void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 	for (uint32_t u = first_unit(m, pfn); u <= last; u++) {
 		if (unit_accepted(m, u))
 			continue;
+		mark_unit_dirty(m, u);
 		m->unaccepted_map[u / 64] &= ~(1ull << (u % 64));
 		if (m->times_accepted[u] < UINT8_MAX)
 			m->times_accepted[u]++;

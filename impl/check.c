@@ -63,7 +63,7 @@ static bool cover_block(struct checker *c, uint32_t pfn, unsigned order, enum ow
 static void check_hint(struct checker *c, uint32_t pfn, unsigned order)
 {
 	struct impl *m = c->m;
-	const struct page *p = pfn_to_page(m, pfn);
+	const struct page *p = pfn_to_page_ro(m, pfn);
 
 	if (m->cfg.accept == PD_ACCEPT_LIST)
 		CHECK(c, !PageUnaccepted(p), "free block %u carries the unaccepted type under accept=list", pfn);
@@ -75,7 +75,7 @@ static void check_hint(struct checker *c, uint32_t pfn, unsigned order)
 /* Walk a list, bounded by the number of frames; returns blocks seen. */
 #define for_each_listed(m, l, pfn, n)                                          \
 	for ((pfn) = (l)->head, (n) = 0; (pfn) != NIL && (n) <= (m)->nr_frames;  \
-	     (pfn) = pfn_to_page(m, pfn)->lru.next, (n)++)
+	     (pfn) = pfn_to_page_ro(m, pfn)->lru.next, (n)++)
 
 static uint64_t check_buddy(struct checker *c)
 {
@@ -87,19 +87,20 @@ static uint64_t check_buddy(struct checker *c)
 		uint32_t pfn, n;
 
 		for_each_listed(m, &area->list, pfn, n) {
-			const struct page *p = pfn_to_page(m, pfn);
+			const struct page *p;
 
 			if (pfn >= m->nr_frames) {
 				fail(c, "free_area[%u] links to frame %u", o, pfn);
 				break;
 			}
+			p = pfn_to_page_ro(m, pfn);
 			CHECK(c, PageBuddy(p) && page_order(p) == o && !PagePcp(p) &&
 				 !PageHead(p) && !PageDeferred(p),
 			      "frame %u on free_area[%u] has flags %#x", pfn, o, p->flags);
 			cover_block(c, pfn, o, OWN_BUDDY);
 			check_hint(c, pfn, o);
 			if (o < m->max_order) {
-				const struct page *b = pfn_to_page(m, pfn ^ (1u << o));
+				const struct page *b = pfn_to_page_ro(m, pfn ^ (1u << o));
 
 				CHECK(c, !(PageBuddy(b) && page_order(b) == o),
 				      "B3: free buddies %u and %u of order %u are not merged",
@@ -126,12 +127,13 @@ static uint64_t check_pcp(struct checker *c)
 			uint32_t pfn, n;
 
 			for_each_listed(m, &pcp->lists[o], pfn, n) {
-				const struct page *p = pfn_to_page(m, pfn);
+				const struct page *p;
 
 				if (pfn >= m->nr_frames) {
 					fail(c, "pcp %u order %u links to frame %u", cpu, o, pfn);
 					break;
 				}
+				p = pfn_to_page_ro(m, pfn);
 				CHECK(c, PagePcp(p) && !PageBuddy(p) && page_order(p) == o,
 				      "frame %u on pcp %u order %u has flags %#x", pfn, cpu, o,
 				      p->flags);
@@ -157,7 +159,7 @@ static uint64_t check_lists(struct checker *c, uint64_t *deferred)
 	uint32_t pfn, n;
 
 	for_each_listed(m, &m->zone.unaccepted, pfn, n) {
-		const struct page *p = pfn_to_page(m, pfn);
+		const struct page *p = pfn_to_page_ro(m, pfn);
 
 		CHECK(c, m->cfg.accept == PD_ACCEPT_LIST, "unaccepted list used under accept=flag");
 		CHECK(c, PageUnaccepted(p) && !PageBuddy(p) && page_order(p) == m->max_order,
@@ -170,7 +172,7 @@ static uint64_t check_lists(struct checker *c, uint64_t *deferred)
 
 	*deferred = 0;
 	for_each_listed(m, &m->zone.deferred, pfn, n) {
-		const struct page *p = pfn_to_page(m, pfn);
+		const struct page *p = pfn_to_page_ro(m, pfn);
 
 		CHECK(c, PageDeferred(p) && !PageHead(p) && page_order(p) > PD_PCP_MAX_ORDER,
 		      "frame %u on the deferred list has flags %#x", pfn, p->flags);
@@ -186,7 +188,7 @@ static uint64_t check_lists(struct checker *c, uint64_t *deferred)
 static void check_allocated_page(struct checker *c, uint32_t pfn)
 {
 	struct impl *m = c->m;
-	struct page *p = pfn_to_page(m, pfn);
+	const struct page *p = pfn_to_page_ro(m, pfn);
 	const struct gup_rec *g = gup_lookup(m, pfn);
 	uint32_t pins = g ? g->pins : 0, refs = g ? g->refs : 0;
 	uint32_t expect;
@@ -239,7 +241,7 @@ static uint64_t check_frames(struct checker *c)
 	uint64_t allocated = 0;
 
 	for (uint32_t pfn = 0; pfn < m->nr_frames; pfn++) {
-		struct page *p = pfn_to_page(m, pfn);
+		const struct page *p = pfn_to_page_ro(m, pfn);
 
 		if (PageHead(p)) {
 			CHECK(c, !PageBuddy(p) && !PagePcp(p) && !PageUnaccepted(p) && !PageDeferred(p),
@@ -250,7 +252,7 @@ static uint64_t check_frames(struct checker *c)
 		}
 	}
 	for (uint32_t pfn = 0; pfn < m->nr_frames; pfn++) {
-		const struct page *p = pfn_to_page(m, pfn);
+		const struct page *p = pfn_to_page_ro(m, pfn);
 		bool is_head = PageHead(p) || PageBuddy(p) || PagePcp(p) || PageDeferred(p) ||
 			       (PageUnaccepted(p) && c->owner[pfn] == OWN_LIST);
 
@@ -298,7 +300,7 @@ static void check_ptes(struct checker *c)
 				fail(c, "p%u vpage %u maps frame %u", q, v, pte_pfn(pte));
 				continue;
 			}
-			p = pfn_to_page(m, pte_pfn(pte));
+			p = pfn_to_page_ro(m, pte_pfn(pte));
 			CHECK(c, PageHead(p) && PageAnon(p) && (p->anon.mappers & (1u << q)) &&
 				 p->anon.index == v,
 			      "rmap: p%u vpage %u maps frame %u, which does not list it", q, v,
@@ -331,8 +333,8 @@ static void check_slots(struct checker *c)
 		CHECK(c, ((si->swap_map[s] & SWAP_HAS_CACHE) != 0) == (pfn != NIL),
 		      "slot %u: SWAP_HAS_CACHE disagrees with the cache", s);
 		if (pfn != NIL)
-			CHECK(c, pfn < m->nr_frames && PageSwapCache(pfn_to_page(m, pfn)) &&
-				 pfn_to_page(m, pfn)->anon.private == s,
+			CHECK(c, pfn < m->nr_frames && PageSwapCache(pfn_to_page_ro(m, pfn)) &&
+				 pfn_to_page_ro(m, pfn)->anon.private == s,
 			      "slot %u caches frame %u which is not its swap-cache page", s, pfn);
 		if (mte_saved_tags(m, s)) {
 			saved++;

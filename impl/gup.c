@@ -119,7 +119,7 @@ void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 		       struct pd_result *res)
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
-	struct page *page = pfn_to_page(m, call->frame);
+	struct page *page;
 
 	if (!held_page(m, call->frame, PD_PIN_BIAS)) {
 		res->status = PD_EINVAL;
@@ -130,6 +130,7 @@ void impl_op_pin_write(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 		res->status = PD_EFAULT;
 		return;
 	}
+	page = pfn_to_page(m, call->frame);
 	touch_frame(m, call->frame);
 	page->content = call->value;
 	SetPageUptodate(page);

@@ -14,7 +14,13 @@
  *
  * Everything a model needs lives in struct impl: no globals, no time, no
  * addresses leak into behaviour.  Functions with a leading "__" expect the
- * caller to hold the (simulated) zone lock.
+ * caller to hold the (simulated) zone lock, or another precondition stated
+ * above them (__pfn_to_page: the frame was written since boot).
+ *
+ * reset() (reset.c) puts the model back into its boot state at the cost
+ * of what changed: writes go through accessors that note their 64-object
+ * chunk (pfn_to_page, page_tags, tag_block_mut, mark_unit_dirty,
+ * mark_slot_dirty); read-only walks use pfn_to_page_ro/page_tags_ro.
  */
 #ifndef PAGEDIFF_IMPL_INTERNAL_H
 #define PAGEDIFF_IMPL_INTERNAL_H
@@ -156,6 +162,25 @@ struct gup_rec {
 	uint16_t refs;
 };
 
+/*
+ * What changed since create() or the last reset (reset.c).  An object
+ * array is cut into chunks of 64 objects; the first write access to a
+ * chunk puts it on `list`.  reset() copies back only the chunks listed,
+ * from a pristine instance booted for the same config, so its cost
+ * follows what the inputs since touched, not the size of the zone.
+ *   dirty[c] == 1  <=>  c is on list[0..nr) or `all`
+ *   nr <= cap; one chunk more than cap sets `all` (and every dirty[c]):
+ *   reset then copies the whole array, cheaper than chunk by chunk
+ */
+#define DIRTY_CHUNK_SHIFT 6
+#define DIRTY_CHUNK       (1u << DIRTY_CHUNK_SHIFT)
+struct dirty_set {
+	uint8_t *dirty;           /* per chunk */
+	uint32_t *list;           /* chunks in the order first written */
+	uint32_t nr, cap, nr_chunks;
+	bool all;
+};
+
 typedef unsigned int alloc_flags_t;
 #define ALLOC_ZERO        0x1u  /* content 0, defined */
 #define ALLOC_NOLOCK      0x2u  /* trylock only; needs accepted memory (A5) */
@@ -200,15 +225,90 @@ struct impl {
 	/* gup.c */
 	struct gup_rec gup[GUP_RECS];
 	uint32_t nr_gup;
+
+	/* reset.c: chunks written since create()/reset, and the boot image */
+	struct dirty_set frames_dirty;     /* mem_map and tags */
+	struct dirty_set units_dirty;      /* unaccepted_map, times_accepted */
+	struct dirty_set tag_blocks_dirty;
+	struct dirty_set slots_dirty;      /* used, swap_map, cache, content */
+	struct impl *pristine;             /* booted at the first reset() */
 };
 
+/* ==== reset.c ==== */
+void __dirty_set_add(struct dirty_set *d, uint32_t chunk);
+/*
+ * Note that object `idx` may be written.  One load and a branch that is
+ * not taken after the chunk's first write: this sits in pfn_to_page(),
+ * on every fast path.
+ */
+static inline void dirty_mark(struct dirty_set *d, uint32_t idx)
+{
+	uint32_t chunk = idx >> DIRTY_CHUNK_SHIFT;
+
+	if (__builtin_expect(!d->dirty[chunk], 0))
+		__dirty_set_add(d, chunk);
+}
+int dirty_set_init(struct dirty_set *d, uint32_t nr_objs);
+void dirty_set_free(struct dirty_set *d);
+void dirty_set_clear(struct dirty_set *d);
+void restore_chunks(const struct dirty_set *d, void *dst, const void *src,
+		    size_t obj_size, size_t nr_objs);
+size_t dirty_set_bytes(const struct dirty_set *d);
+int impl_dirty_init(struct impl *m);
+void impl_dirty_clear(struct impl *m);
+void impl_dirty_free(struct impl *m);
+void impl_restore(struct impl *m, const struct impl *pristine);
+
+/*
+ * Every access to a struct page or a frame's tags goes through these two
+ * (no pointer arithmetic on struct page *, no indexing of mem_map or
+ * tags elsewhere): they note the frame's chunk for reset().  Read-only
+ * walks that must not mark (the observable state, impl_check, both
+ * O(frames) when the engine compares everything) use the _ro forms.
+ */
 static inline struct page *pfn_to_page(struct impl *m, uint32_t pfn)
 {
+	dirty_mark(&m->frames_dirty, pfn);
 	return &m->mem_map[pfn];
 }
 static inline uint8_t *page_tags(struct impl *m, uint32_t pfn)
 {
+	dirty_mark(&m->frames_dirty, pfn);
 	return &m->tags[(size_t)pfn * m->tag_bytes];
+}
+/*
+ * A frame written since create()/reset() is in a dirty chunk already:
+ * an allocated or deferred block head, a block on a pcp list, a frame
+ * this op reached through pfn_to_page() before.  The fast paths reach
+ * those without dirty_mark(); checking builds verify the claim.
+ */
+static inline struct page *__pfn_to_page(struct impl *m, uint32_t pfn)
+{
+	VM_BUG_ON(!m->frames_dirty.dirty[pfn >> DIRTY_CHUNK_SHIFT]);
+	return &m->mem_map[pfn];
+}
+static inline const struct page *pfn_to_page_ro(const struct impl *m, uint32_t pfn)
+{
+	return &m->mem_map[pfn];
+}
+static inline const uint8_t *page_tags_ro(const struct impl *m, uint32_t pfn)
+{
+	return &m->tags[(size_t)pfn * m->tag_bytes];
+}
+
+/* Writers of per-unit, per-tag-block and per-slot state note it for reset(). */
+static inline void mark_unit_dirty(struct impl *m, uint32_t unit)
+{
+	dirty_mark(&m->units_dirty, unit);
+}
+static inline struct tag_block *tag_block_mut(struct impl *m, uint32_t b)
+{
+	dirty_mark(&m->tag_blocks_dirty, b);
+	return &m->tag_blocks[b];
+}
+static inline void mark_slot_dirty(struct impl *m, uint32_t slot)
+{
+	dirty_mark(&m->slots_dirty, slot);
 }
 
 /* ---- page lists (O(1), intrusive) ---- */
@@ -220,43 +320,67 @@ static inline bool plist_empty(const struct page_list *l)
 {
 	return l->head == NIL;
 }
-static inline void plist_add_head(struct impl *m, struct page_list *l, uint32_t pfn)
+/*
+ * `written`: every member of the list, and the frame being linked or
+ * unlinked, has been written since boot (pcp lists: see pcp_add), so
+ * the links are reached with __pfn_to_page().  A constant at every call.
+ */
+static inline struct page *list_page(struct impl *m, uint32_t pfn, bool written)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	return written ? __pfn_to_page(m, pfn) : pfn_to_page(m, pfn);
+}
+static inline void __plist_add_head(struct impl *m, struct page_list *l, uint32_t pfn,
+				    bool written)
+{
+	struct page *p = list_page(m, pfn, written);
 
 	p->lru.prev = NIL;
 	p->lru.next = l->head;
 	if (l->head != NIL)
-		pfn_to_page(m, l->head)->lru.prev = pfn;
+		list_page(m, l->head, written)->lru.prev = pfn;
 	else
 		l->tail = pfn;
 	l->head = pfn;
 }
-static inline void plist_add_tail(struct impl *m, struct page_list *l, uint32_t pfn)
+static inline void __plist_add_tail(struct impl *m, struct page_list *l, uint32_t pfn,
+				    bool written)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	struct page *p = list_page(m, pfn, written);
 
 	p->lru.next = NIL;
 	p->lru.prev = l->tail;
 	if (l->tail != NIL)
-		pfn_to_page(m, l->tail)->lru.next = pfn;
+		list_page(m, l->tail, written)->lru.next = pfn;
 	else
 		l->head = pfn;
 	l->tail = pfn;
 }
-static inline void plist_del(struct impl *m, struct page_list *l, uint32_t pfn)
+static inline void __plist_del(struct impl *m, struct page_list *l, uint32_t pfn,
+			       bool written)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	struct page *p = list_page(m, pfn, written);
 
 	if (p->lru.prev != NIL)
-		pfn_to_page(m, p->lru.prev)->lru.next = p->lru.next;
+		list_page(m, p->lru.prev, written)->lru.next = p->lru.next;
 	else
 		l->head = p->lru.next;
 	if (p->lru.next != NIL)
-		pfn_to_page(m, p->lru.next)->lru.prev = p->lru.prev;
+		list_page(m, p->lru.next, written)->lru.prev = p->lru.prev;
 	else
 		l->tail = p->lru.prev;
 	p->lru.next = p->lru.prev = 0;
+}
+static inline void plist_add_head(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	__plist_add_head(m, l, pfn, false);
+}
+static inline void plist_add_tail(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	__plist_add_tail(m, l, pfn, false);
+}
+static inline void plist_del(struct impl *m, struct page_list *l, uint32_t pfn)
+{
+	__plist_del(m, l, pfn, false);
 }
 
 /* ---- PTEs ---- */
@@ -443,10 +567,16 @@ void drain_local_pages(struct impl *m, unsigned cpu);
  * alloc+free pair through the ops table costs one out-of-line call each
  * way (the placement record) rather than a chain of them.
  */
+/*
+ * Every block on a pcp list has been written since boot (the lists are
+ * empty at boot): a freed block head, or a buddy block rmqueue_bulk took
+ * off its free list through pfn_to_page().  So the pcp lists are linked
+ * and unlinked without dirty_mark() (reset.c).
+ */
 static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
 			   unsigned order, bool unaccepted, bool to_tail)
 {
-	struct page *page = pfn_to_page(m, pfn);
+	struct page *page = __pfn_to_page(m, pfn);
 
 	page->flags = 0;
 	__SetPagePcp(page);
@@ -454,9 +584,9 @@ static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t p
 	if (unaccepted)
 		__SetPageUnaccepted(page);
 	if (to_tail)
-		plist_add_tail(m, &pcp->lists[order], pfn);
+		__plist_add_tail(m, &pcp->lists[order], pfn, true);
 	else
-		plist_add_head(m, &pcp->lists[order], pfn);
+		__plist_add_head(m, &pcp->lists[order], pfn, true);
 	pcp->count++;
 	pcp->frames += 1u << order;
 }
@@ -465,8 +595,8 @@ static inline void pcp_add(struct impl *m, struct per_cpu_pages *pcp, uint32_t p
 static inline void pcp_del(struct impl *m, struct per_cpu_pages *pcp, uint32_t pfn,
 			   unsigned order)
 {
-	plist_del(m, &pcp->lists[order], pfn);
-	__ClearPagePcp(pfn_to_page(m, pfn));
+	__plist_del(m, &pcp->lists[order], pfn, true);
+	__ClearPagePcp(__pfn_to_page(m, pfn));
 	pcp->count--;
 	pcp->frames -= 1u << order;
 }
@@ -529,6 +659,7 @@ pd_op_fn impl_op_tagstore_pin, impl_op_tagstore_unpin;
 /* ==== swap.c ==== */
 int swap_init(struct impl *m);
 void swap_destroy(struct impl *m);
+void swap_tags_destroy(struct impl *m);
 uint32_t get_swap_page(struct impl *m);
 void swap_duplicate(struct impl *m, uint32_t slot);
 void swap_free_entry(struct impl *m, uint32_t slot);

@@ -46,6 +46,7 @@ static void impl_destroy(void *model)
 
 	if (!m)
 		return;
+	impl_destroy(m->pristine);
 	for (unsigned p = 0; p < PD_MAX_PROCS; p++)
 		free_pgtables(&m->mm[p]);
 	swap_destroy(m);
@@ -54,6 +55,7 @@ static void impl_destroy(void *model)
 	free(m->unaccepted_map);
 	free(m->times_accepted);
 	free(m->tag_blocks);
+	impl_dirty_free(m);
 	free(m);
 }
 
@@ -78,7 +80,7 @@ static void *impl_create(const struct pd_config *cfg, char *err, size_t errlen)
 	m->times_accepted = calloc(m->nr_units, 1);
 	m->tag_blocks = calloc(m->nr_tag_blocks, sizeof(*m->tag_blocks));
 	if (!m->mem_map || !m->tags || !m->unaccepted_map || !m->times_accepted ||
-	    !m->tag_blocks || swap_init(m))
+	    !m->tag_blocks || swap_init(m) || impl_dirty_init(m))
 		goto nomem;
 
 	for (unsigned o = 0; o <= PD_MAX_ORDER_LIMIT; o++)
@@ -90,12 +92,31 @@ static void *impl_create(const struct pd_config *cfg, char *err, size_t errlen)
 			plist_init(&m->pcp[c].lists[o]);
 	accept_boot(m);
 	buddy_boot(m);
+	impl_dirty_clear(m);  /* boot wrote everything: the image reset() restores */
 	return m;
 nomem:
 	if (err && errlen)
 		snprintf(err, errlen, "impl: out of memory");
 	impl_destroy(m);
 	return NULL;
+}
+
+/*
+ * Back to the state impl_create() left the model in.  The boot image is a
+ * second instance booted on the first reset() (so a model never reset
+ * holds no copy); impl_restore() copies back what changed since.
+ */
+static bool impl_reset(void *model)
+{
+	struct impl *m = model;
+
+	if (!m->pristine) {
+		m->pristine = impl_create(&m->cfg, NULL, 0);
+		if (!m->pristine)
+			return false;
+	}
+	impl_restore(m, m->pristine);
+	return true;
 }
 
 /* All memory the model holds, for bytes-per-frame figures. */
@@ -117,6 +138,10 @@ size_t impl_memory_bytes(const void *model)
 		for (unsigned i = 0; i < PTRS_PER_PGD; i++)
 			if (m->mm[p].pgd[i])
 				bytes += PTRS_PER_PTE * sizeof(pte_t);
+	bytes += dirty_set_bytes(&m->frames_dirty) + dirty_set_bytes(&m->units_dirty) +
+		 dirty_set_bytes(&m->tag_blocks_dirty) + dirty_set_bytes(&m->slots_dirty);
+	if (m->pristine)
+		bytes += impl_memory_bytes(m->pristine);
 	return bytes;
 }
 
@@ -130,7 +155,7 @@ static uint32_t block_head(struct impl *m, uint32_t pfn)
 {
 	for (unsigned o = 0; o <= m->max_order; o++) {
 		uint32_t head = pfn & ~((1u << o) - 1);
-		const struct page *p = pfn_to_page(m, head);
+		const struct page *p = pfn_to_page_ro(m, head);
 
 		if ((PageHead(p) || PageDeferred(p)) && page_order(p) >= o)
 			return head;
@@ -155,7 +180,7 @@ static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *o
 		out->kind = PD_FRAME_TAIL;
 		return;
 	}
-	page = pfn_to_page(m, pfn);
+	page = pfn_to_page_ro(m, pfn);
 	out->order = (uint8_t)page_order(page);
 	if (PageDeferred(page)) {
 		out->kind = PD_FRAME_DEFERRED;
@@ -175,7 +200,7 @@ static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *o
 	if (PageUptodate(page))
 		out->content = page->content;
 	if (PageMteTagged(page))
-		memcpy(out->tags, page_tags(m, pfn), m->tag_bytes);
+		memcpy(out->tags, page_tags_ro(m, pfn), m->tag_bytes);
 }
 
 static void impl_pte_state(void *model, uint8_t proc, uint16_t vpage,
@@ -310,4 +335,5 @@ const struct pd_model_ops pd_impl_ops = {
 #else
 	.check = NULL,
 #endif
+	.reset = impl_reset,  /* O(what changed): reset.c */
 };

@@ -48,7 +48,7 @@ void zone_unlock(struct impl *m)
 static inline __attribute__((always_inline)) void
 __prep_new_page(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af)
 {
-	struct page *page = pfn_to_page(m, pfn);
+	struct page *page = __pfn_to_page(m, pfn);  /* taken off a list: written */
 	bool unaccepted = PageUnaccepted(page);
 
 	page->flags = PG_HEAD_ORDER(order);
@@ -147,7 +147,7 @@ uint32_t alloc_user_page(struct impl *m, bool mte)
 static inline __attribute__((always_inline)) void
 __free_pages_prepare(struct impl *m, uint32_t pfn, unsigned order)
 {
-	struct page *page = pfn_to_page(m, pfn);
+	struct page *page = __pfn_to_page(m, pfn);  /* an allocated head: written */
 
 	VM_BUG_ON(PageSwapCache(page));
 	if (PageTagReserved(page))
@@ -240,7 +240,7 @@ void impl_op_free(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		  struct pd_result *res)
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
-	struct page *page = pfn_to_page(m, call->frame);
+	struct page *page = __pfn_to_page(m, call->frame);  /* an allocated head */
 
 	VM_BUG_ON(!PageHead(page) || page_order(page) != call->order);
 	VM_BUG_ON(PageAnon(page));

@@ -24,7 +24,8 @@ static unsigned rmqueue_bulk(struct impl *m, struct per_cpu_pages *pcp,
 
 		if (pfn == NIL)
 			break;
-		pcp_add(m, pcp, pfn, order, PageUnaccepted(pfn_to_page(m, pfn)), true);
+		/* taken off a free list through pfn_to_page(): a written frame */
+		pcp_add(m, pcp, pfn, order, PageUnaccepted(__pfn_to_page(m, pfn)), true);
 	}
 	zone_unlock(m);
 	return i;

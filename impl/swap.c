@@ -99,6 +99,12 @@ int swap_init(struct impl *m)
 	return 0;
 }
 
+/* Free every saved tag and node (reset): O(roots + nodes * XA_CHUNK_SIZE). */
+void swap_tags_destroy(struct impl *m)
+{
+	xa_destroy(&m->si.tags);
+}
+
 void swap_destroy(struct impl *m)
 {
 	xa_destroy(&m->si.tags);
@@ -133,6 +139,7 @@ uint32_t get_swap_page(struct impl *m)
 		if (!freebits)
 			continue;
 		slot = w * 64 + (uint32_t)__builtin_ctzll(freebits);
+		mark_slot_dirty(m, slot);
 		si->used[w] |= 1ull << (slot % 64);
 		si->inuse++;
 		si->cursor = (slot + 1) % si->nr_slots;
@@ -150,6 +157,7 @@ static void swap_slot_free(struct impl *m, uint32_t slot)
 	struct swap_info *si = &m->si;
 
 	VM_BUG_ON(si->swap_map[slot] != 0);
+	mark_slot_dirty(m, slot);
 	si->used[slot / 64] &= ~(1ull << (slot % 64));
 	si->inuse--;
 	si->content[slot] = 0;
@@ -159,6 +167,7 @@ static void swap_slot_free(struct impl *m, uint32_t slot)
 void swap_duplicate(struct impl *m, uint32_t slot)
 {
 	VM_BUG_ON(swap_count(m, slot) == SWAP_MAP_MAX);
+	mark_slot_dirty(m, slot);
 	m->si.swap_map[slot]++;
 	touch_slot(m, slot);
 }
@@ -168,6 +177,7 @@ void swap_free_entry(struct impl *m, uint32_t slot)
 {
 	VM_BUG_ON(swap_count(m, slot) == 0);
 	touch_slot(m, slot);
+	mark_slot_dirty(m, slot);
 	if (--m->si.swap_map[slot] == 0)
 		swap_slot_free(m, slot);
 }
@@ -180,6 +190,7 @@ void add_to_swap_cache(struct impl *m, uint32_t pfn, uint32_t slot)
 	VM_BUG_ON(PageSwapCache(page) || m->si.cache[slot] != NIL);
 	touch_frame(m, pfn);
 	touch_slot(m, slot);
+	mark_slot_dirty(m, slot);
 	SetPageSwapCache(page);
 	page->anon.private = slot;
 	m->si.cache[slot] = pfn;
@@ -194,6 +205,7 @@ void delete_from_swap_cache(struct impl *m, uint32_t pfn)
 	VM_BUG_ON(!PageSwapCache(page) || m->si.cache[slot] != pfn);
 	touch_frame(m, pfn);
 	touch_slot(m, slot);
+	mark_slot_dirty(m, slot);
 	ClearPageSwapCache(page);
 	page->anon.private = 0;
 	m->si.cache[slot] = NIL;
@@ -277,6 +289,7 @@ void impl_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call
 	}
 	touch_frame(m, pfn);   /* AE, refcount, swap cache; the PTEs in try_to_unmap_swap */
 	touch_slot(m, slot);   /* content, tags, count */
+	mark_slot_dirty(m, slot);
 	m->si.content[slot] = page->content;
 	if (PageMteTagged(page))
 		mte_save_tags(m, pfn, slot);

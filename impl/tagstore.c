@@ -40,7 +40,7 @@ bool tag_reserve(struct impl *m, uint32_t pfn, unsigned order)
 	if (tag_blocks_pinned(m, pfn, order))
 		return false;
 	for (uint32_t b = first_tag_block(m, pfn); b <= last; b++)
-		m->tag_blocks[b].reservations++;
+		tag_block_mut(m, b)->reservations++;
 	impl_touch(m, PD_OBJ_TAGBLOCK, first_tag_block(m, pfn),
 		   last - first_tag_block(m, pfn) + 1);
 	return true;
@@ -51,8 +51,10 @@ void tag_unreserve(struct impl *m, uint32_t pfn, unsigned order)
 	uint32_t last = last_tag_block(m, pfn, order);
 
 	for (uint32_t b = first_tag_block(m, pfn); b <= last; b++) {
-		VM_BUG_ON(m->tag_blocks[b].reservations == 0);
-		m->tag_blocks[b].reservations--;
+		struct tag_block *tb = tag_block_mut(m, b);
+
+		VM_BUG_ON(tb->reservations == 0);
+		tb->reservations--;
 	}
 	impl_touch(m, PD_OBJ_TAGBLOCK, first_tag_block(m, pfn),
 		   last - first_tag_block(m, pfn) + 1);
@@ -117,7 +119,7 @@ void impl_op_tagstore_pin(void *model, struct pd_ctx *ctx, const struct pd_call 
 		res->status = PD_EINVAL;
 		return;
 	}
-	m->tag_blocks[call->block].pins++;
+	tag_block_mut(m, call->block)->pins++;
 	impl_touch(m, PD_OBJ_TAGBLOCK, call->block, 1);
 }
 
@@ -130,6 +132,6 @@ void impl_op_tagstore_unpin(void *model, struct pd_ctx *ctx, const struct pd_cal
 		res->status = PD_EINVAL;
 		return;
 	}
-	m->tag_blocks[call->block].pins--;
+	tag_block_mut(m, call->block)->pins--;
 	impl_touch(m, PD_OBJ_TAGBLOCK, call->block, 1);
 }

@@ -23,12 +23,15 @@
 #include "../../impl/nolock.c"
 #include "../../impl/page_alloc.c"
 #include "../../impl/pcp.c"
+#include "../../impl/reset.c"
 #include "../../impl/rmap.c"
 #include "../../impl/swap.c"
 #include "../../impl/tagstore.c"
 
 #include <stdio.h>
 #include <string.h>
+
+#include <pagediff/engine.h>
 
 #include "ctx.h"
 
@@ -71,6 +74,7 @@ static struct {
 	struct pd_ctx cctx;
 	struct pd_result res;
 	char drawing[512];
+	struct impl *fresh;  /* a second impl to compare with; destroyed by main */
 } F;
 
 static struct pd_config base_cfg(void)
@@ -107,8 +111,8 @@ static unsigned check_failures(void)
 	return F.cctx.nviol;
 }
 
-/* Run one op through the table; impl_check must stay silent. */
-static uint8_t run(struct pd_call call)
+/* The op table's member for an opcode. */
+static pd_op_fn *impl_member(unsigned code)
 {
 	static pd_op_fn *const *table[PD_NR_OPS] = {
 		[PD_OP_ALLOC] = &pd_impl_ops.alloc, [PD_OP_FREE] = &pd_impl_ops.free,
@@ -127,8 +131,14 @@ static uint8_t run(struct pd_call call)
 		[PD_OP_TAGSTORE_UNPIN] = &pd_impl_ops.tagstore_unpin,
 	};
 
+	return *table[code];
+}
+
+/* Run one op through the table; impl_check must stay silent. */
+static uint8_t run(struct pd_call call)
+{
 	pd_ctx_begin_record(&F.ctx);
-	(*table[call.code])(F.m, &F.ctx, &call, &F.res);
+	impl_member(call.code)(F.m, &F.ctx, &call, &F.res);
 	if (check_failures())
 		F.res.status = 0xee;  /* makes every status assertion fail */
 	return F.res.status;
@@ -1214,6 +1224,718 @@ static bool test_touches_of_acceptance(void)
 	return true;
 }
 
+/* ---- reset: back to the boot state at the cost of what changed ---------- */
+
+static uint64_t rng_next(uint64_t *s)  /* splitmix64 */
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(uint64_t *s, unsigned n)
+{
+	return n ? (unsigned)(rng_next(s) % n) : 0;
+}
+
+/*
+ * A random call stream over live names, as the engine would send: the
+ * handles (allocated blocks, pins, refs) and live processes come from
+ * the results of the calls run, and a zone_lock is released before any
+ * call but a nolock alloc or free (spec.md §6, the engine's implicit
+ * unlock).
+ */
+struct gen {
+	uint64_t seed;
+	struct pd_config cfg;
+	uint32_t nr_tag_blocks;
+	bool alive[PD_MAX_PROCS];
+	bool irq_locked;
+	struct { uint32_t frame; uint8_t order; } alloc[PD_MAX_HANDLES];
+	struct { uint32_t frame; uint8_t write; } pin[PD_MAX_HANDLES];
+	uint32_t ref[PD_MAX_HANDLES];
+	unsigned nalloc, npin, nref;
+};
+
+static const unsigned gen_weight[PD_NR_OPS] = {
+	[PD_OP_ALLOC] = 10, [PD_OP_FREE] = 6, [PD_OP_DRAIN] = 1, [PD_OP_ZONE_LOCK] = 2,
+	[PD_OP_ZONE_UNLOCK] = 1, [PD_OP_SPAWN] = 3, [PD_OP_MMAP] = 5, [PD_OP_MUNMAP] = 2,
+	[PD_OP_EXIT] = 1, [PD_OP_FORK] = 3, [PD_OP_READ] = 4, [PD_OP_WRITE] = 10,
+	[PD_OP_SETTAG] = 4, [PD_OP_SWAPOUT] = 7, [PD_OP_SWAPCACHE_DROP] = 3, [PD_OP_PIN] = 4,
+	[PD_OP_UNPIN] = 2, [PD_OP_PIN_READ] = 1, [PD_OP_PIN_WRITE] = 2, [PD_OP_GET] = 3,
+	[PD_OP_PUT] = 2, [PD_OP_REF_READ] = 1, [PD_OP_TAGSTORE_PIN] = 3,
+	[PD_OP_TAGSTORE_UNPIN] = 2,
+};
+
+static void gen_init(struct gen *g, const struct pd_config *cfg, uint64_t seed)
+{
+	memset(g, 0, sizeof(*g));
+	g->seed = seed;
+	g->cfg = *cfg;
+	g->nr_tag_blocks = pd_nr_tag_blocks(cfg);
+}
+
+/* A live process, or any slot when none is alive (the impl says EINVAL). */
+static uint8_t gen_proc(struct gen *g, bool alive)
+{
+	unsigned start = below(&g->seed, PD_MAX_PROCS);
+
+	for (unsigned i = 0; i < PD_MAX_PROCS; i++) {
+		unsigned q = (start + i) % PD_MAX_PROCS;
+
+		if (g->alive[q] == alive)
+			return (uint8_t)q;
+	}
+	return (uint8_t)start;
+}
+
+static uint16_t gen_vpage(struct gen *g)
+{
+	return (uint16_t)below(&g->seed, g->cfg.vpages);
+}
+
+/* The next call; *unlock is set if the implicit zone_unlock goes first. */
+static struct pd_call gen_call(struct gen *g, bool *unlock)
+{
+	struct pd_call c;
+	unsigned total = 0, r, code;
+
+	for (code = 0; code < PD_NR_OPS; code++)
+		total += gen_weight[code];
+again:
+	memset(&c, 0, sizeof(c));
+	r = below(&g->seed, total);
+	for (code = 0; r >= gen_weight[code]; code++)
+		r -= gen_weight[code];
+	c.code = (uint8_t)code;
+	c.cpu = (uint8_t)below(&g->seed, g->cfg.cpus);
+	c.frame = PD_NO_FRAME;
+	switch (code) {
+	case PD_OP_ALLOC:
+		if (g->nalloc == PD_MAX_HANDLES)
+			goto again;
+		c.order = (uint8_t)below(&g->seed, g->cfg.max_order + 2);  /* one too many: EINVAL */
+		if (below(&g->seed, 3) == 0)
+			c.order = (uint8_t)(below(&g->seed, 4) % (g->cfg.max_order + 1));
+		c.flags = (pd_flags_t)below(&g->seed, 8);  /* ZERO, NOLOCK, TAGGED */
+		break;
+	case PD_OP_FREE:
+		if (!g->nalloc)
+			goto again;
+		r = below(&g->seed, g->nalloc);
+		c.frame = g->alloc[r].frame;
+		c.order = g->alloc[r].order;
+		c.flags = below(&g->seed, 3) == 0 ? PD_FREE_NOLOCK : 0;
+		g->alloc[r] = g->alloc[--g->nalloc];
+		break;
+	case PD_OP_SPAWN:
+		c.proc = gen_proc(g, false);
+		break;
+	case PD_OP_FORK:
+		c.proc = gen_proc(g, true);
+		c.child = gen_proc(g, false);
+		break;
+	case PD_OP_EXIT:
+		c.proc = gen_proc(g, true);
+		break;
+	case PD_OP_MMAP:
+	case PD_OP_MUNMAP:
+		c.proc = gen_proc(g, true);
+		c.vpage = gen_vpage(g);
+		c.npages = (uint16_t)(1 + below(&g->seed, g->cfg.vpages));
+		c.flags = (pd_flags_t)below(&g->seed, 2);  /* PD_MMAP_MTE */
+		break;
+	case PD_OP_READ:
+	case PD_OP_WRITE:
+	case PD_OP_SETTAG:
+	case PD_OP_SWAPOUT:
+	case PD_OP_PIN:
+	case PD_OP_GET:
+		if ((code == PD_OP_PIN && g->npin == PD_MAX_HANDLES) ||
+		    (code == PD_OP_GET && g->nref == PD_MAX_HANDLES))
+			goto again;
+		c.proc = gen_proc(g, true);
+		c.vpage = gen_vpage(g);
+		c.granule = (uint8_t)below(&g->seed, g->cfg.granules);
+		c.tag = (uint8_t)below(&g->seed, 4);
+		c.value = rng_next(&g->seed);
+		c.flags = (pd_flags_t)below(&g->seed, 2);  /* PIN_WRITE, SWAPOUT_KEEP */
+		break;
+	case PD_OP_UNPIN:
+	case PD_OP_PIN_READ:
+	case PD_OP_PIN_WRITE:
+		if (!g->npin)
+			goto again;
+		r = below(&g->seed, g->npin);
+		c.frame = g->pin[r].frame;
+		c.flags = g->pin[r].write;
+		c.value = rng_next(&g->seed);
+		if (code == PD_OP_UNPIN)
+			g->pin[r] = g->pin[--g->npin];
+		break;
+	case PD_OP_PUT:
+	case PD_OP_REF_READ:
+		if (!g->nref)
+			goto again;
+		r = below(&g->seed, g->nref);
+		c.frame = g->ref[r];
+		if (code == PD_OP_PUT)
+			g->ref[r] = g->ref[--g->nref];
+		break;
+	case PD_OP_SWAPCACHE_DROP:
+		c.slot = below(&g->seed, g->cfg.slots < 16 ? g->cfg.slots : 16);
+		break;
+	case PD_OP_TAGSTORE_PIN:
+	case PD_OP_TAGSTORE_UNPIN:
+		c.block = below(&g->seed, g->nr_tag_blocks < 8 ? g->nr_tag_blocks : 8);
+		break;
+	default:
+		break;
+	}
+	*unlock = g->irq_locked &&
+		  !(code == PD_OP_ALLOC && (c.flags & PD_ALLOC_NOLOCK)) &&
+		  !(code == PD_OP_FREE && (c.flags & PD_FREE_NOLOCK));
+	if (*unlock)
+		g->irq_locked = false;
+	return c;
+}
+
+/* Learn the names a call created or ended from its result. */
+static void gen_result(struct gen *g, const struct pd_call *c, const struct pd_result *res)
+{
+	bool ok = res->status == PD_OK;
+
+	switch (c->code) {
+	case PD_OP_ALLOC:
+		if (ok) {
+			g->alloc[g->nalloc].frame = res->frame;
+			g->alloc[g->nalloc++].order = res->order;
+		}
+		break;
+	case PD_OP_SPAWN:
+		g->alive[c->proc] |= ok;
+		break;
+	case PD_OP_FORK:
+		g->alive[c->child] |= ok;
+		break;
+	case PD_OP_EXIT:
+		if (ok)
+			g->alive[c->proc] = false;
+		break;
+	case PD_OP_PIN:
+		if (ok) {
+			g->pin[g->npin].frame = res->frame;
+			g->pin[g->npin++].write = c->flags & PD_PIN_WRITE;
+		}
+		break;
+	case PD_OP_GET:
+		if (ok)
+			g->ref[g->nref++] = res->frame;
+		break;
+	case PD_OP_ZONE_LOCK:
+		g->irq_locked = true;
+		break;
+	case PD_OP_ZONE_UNLOCK:
+		g->irq_locked = false;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A config of test i: all 12 design options, sizes from 8 to 4096 frames. */
+static struct pd_config reset_config(uint64_t *s, unsigned i)
+{
+	static const uint32_t big_slots[] = { 65, 200, 4096, 65536 };
+	struct pd_config c = base_cfg();
+	unsigned fl = i % 8 == 7 ? 12 : 3 + below(s, 8);
+	unsigned top = fl < PD_MAX_ORDER_LIMIT ? fl : PD_MAX_ORDER_LIMIT;
+
+	c.frames_log2 = (uint8_t)fl;
+	c.max_order = (uint8_t)(below(s, 2) ? below(s, 3) % (top + 1) : below(s, top + 1));
+	c.cpus = (uint8_t)(1 + below(s, PD_MAX_CPUS));
+	c.granules = (uint16_t)(1u << below(s, 9));
+	c.accept_order = (uint8_t)(below(s, 2) ? below(s, 3) % (fl + 1) : below(s, fl + 1));
+	c.unaccepted = (uint8_t)(below(s, 4) ? rng_next(s) : below(s, 2) ? 0xff : 0);
+	c.tag_ratio_log2 = (uint8_t)below(s, (fl < 6 ? fl : 6) + 1);
+	c.slots = below(s, 2) ? 1 + below(s, 12) : big_slots[below(s, 4)];
+	c.pcp_batch = (uint16_t)(below(s, 2) ? 1 + below(s, 8) : 1 + below(s, 64));
+	c.pcp_high = (uint16_t)(c.pcp_batch + below(s, 64));
+	c.vpages = (uint16_t)(below(s, 8) ? 1 + below(s, 32) : PD_MAX_VPAGES);
+	c.swap_excl = (uint8_t)(i & 1);
+	c.accept = (uint8_t)((i >> 1) & 1);
+	c.tagstore = (uint8_t)((i >> 2) % 3);
+	return c;
+}
+
+#define CMP_MEM(what, a, b, len)                                               \
+	do {                                                                   \
+		if (memcmp((a), (b), (len))) {                                 \
+			fprintf(stderr, "%s: %s differs\n", cur_test, what);   \
+			return false;                                          \
+		}                                                              \
+	} while (0)
+
+/* The two impls answer every state function alike, for every object. */
+static bool same_observable(struct impl *a, struct impl *b)
+{
+	for (uint32_t f = 0; f < a->nr_frames; f++) {
+		struct pd_frame_state x, y;
+
+		pd_impl_ops.frame_state(a, f, &x);
+		pd_impl_ops.frame_state(b, f, &y);
+		if (memcmp(&x, &y, sizeof(x))) {
+			fprintf(stderr, "%s: frame %u: kind %u/%u rc %u/%u\n", cur_test, f,
+				x.kind, y.kind, x.refcount, y.refcount);
+			return false;
+		}
+	}
+	for (unsigned q = 0; q < PD_MAX_PROCS; q++) {
+		struct pd_proc_state x, y;
+
+		pd_impl_ops.proc_state(a, (uint8_t)q, &x);
+		pd_impl_ops.proc_state(b, (uint8_t)q, &y);
+		CMP_MEM("proc_state", &x, &y, sizeof(x));
+		for (unsigned v = 0; v < a->cfg.vpages; v++) {
+			struct pd_pte_state pa, pb;
+
+			pd_impl_ops.pte_state(a, (uint8_t)q, (uint16_t)v, &pa);
+			pd_impl_ops.pte_state(b, (uint8_t)q, (uint16_t)v, &pb);
+			CMP_MEM("pte_state", &pa, &pb, sizeof(pa));
+		}
+	}
+	for (uint32_t s = 0; s < a->si.nr_slots; s++) {
+		struct pd_slot_state x, y;
+
+		pd_impl_ops.slot_state(a, s, &x);
+		pd_impl_ops.slot_state(b, s, &y);
+		CMP_MEM("slot_state", &x, &y, sizeof(x));
+	}
+	for (uint32_t u = 0; u < a->nr_units; u++) {
+		struct pd_unit_state x, y;
+
+		pd_impl_ops.unit_state(a, u, &x);
+		pd_impl_ops.unit_state(b, u, &y);
+		CMP_MEM("unit_state", &x, &y, sizeof(x));
+	}
+	for (uint32_t t = 0; t < a->nr_tag_blocks; t++) {
+		struct pd_tagblock_state x, y;
+
+		pd_impl_ops.tagblock_state(a, t, &x);
+		pd_impl_ops.tagblock_state(b, t, &y);
+		CMP_MEM("tagblock_state", &x, &y, sizeof(x));
+	}
+	{
+		struct pd_totals x, y;
+
+		pd_impl_ops.totals(a, &x);
+		pd_impl_ops.totals(b, &y);
+		CMP_MEM("totals", &x, &y, sizeof(x));
+	}
+	return true;
+}
+
+static bool same_dirty_set(const char *what, const struct dirty_set *a,
+			   const struct dirty_set *b)
+{
+	if (a->nr != b->nr || a->all != b->all || a->nr_chunks != b->nr_chunks ||
+	    a->cap != b->cap) {
+		fprintf(stderr, "%s: dirty set %s: nr %u/%u all %d/%d\n", cur_test, what,
+			a->nr, b->nr, a->all, b->all);
+		return false;
+	}
+	CMP_MEM(what, a->dirty, b->dirty, a->nr_chunks);
+	CMP_MEM(what, a->list, b->list, a->nr * sizeof(*a->list));
+	return true;
+}
+
+/* The saved-tags trees hold the same entries in the same nodes. */
+static bool same_xarray(const struct impl *a, const struct impl *b)
+{
+	const struct xarray *x = &a->si.tags, *y = &b->si.tags;
+
+	if (x->nr_entries != y->nr_entries)
+		return false;
+	for (unsigned i = 0; i < XA_CHUNK_SIZE; i++) {
+		if (!x->root[i] != !y->root[i])
+			return false;
+		if (!x->root[i])
+			continue;
+		if (x->root[i]->count != y->root[i]->count)
+			return false;
+		for (unsigned j = 0; j < XA_CHUNK_SIZE; j++) {
+			const uint8_t *p = x->root[i]->slots[j], *q = y->root[i]->slots[j];
+
+			if (!p != !q || (p && memcmp(p, q, a->tag_bytes)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Every field that can influence behaviour is the same, byte for byte:
+ * per-frame, per-unit, per-tag-block and per-slot arrays, the zone and
+ * pcp lists (free-list order decides placements), processes and their
+ * page tables, GUP records, counters, and what reset() will restore.
+ */
+static bool same_internals(struct impl *a, struct impl *b)
+{
+	ASSERT(pd_config_equal(&a->cfg, &b->cfg));
+	ASSERT_EQ(a->nr_frames, b->nr_frames);
+	ASSERT_EQ(a->max_order, b->max_order);
+	ASSERT_EQ(a->tag_bytes, b->tag_bytes);
+	ASSERT_EQ(a->nr_units, b->nr_units);
+	ASSERT_EQ(a->nr_tag_blocks, b->nr_tag_blocks);
+	ASSERT_EQ(a->cpu, b->cpu);
+	CMP_MEM("mem_map", a->mem_map, b->mem_map, (size_t)a->nr_frames * sizeof(struct page));
+	CMP_MEM("tags", a->tags, b->tags, (size_t)a->nr_frames * a->tag_bytes);
+	CMP_MEM("unaccepted_map", a->unaccepted_map, b->unaccepted_map,
+		(a->nr_units + 63) / 64 * sizeof(uint64_t));
+	CMP_MEM("times_accepted", a->times_accepted, b->times_accepted, a->nr_units);
+	CMP_MEM("tag_blocks", a->tag_blocks, b->tag_blocks,
+		a->nr_tag_blocks * sizeof(struct tag_block));
+	CMP_MEM("zone", &a->zone, &b->zone, sizeof(a->zone));
+	CMP_MEM("pcp", a->pcp, b->pcp, sizeof(a->pcp));
+	ASSERT_EQ(a->si.nr_slots, b->si.nr_slots);
+	ASSERT_EQ(a->si.cursor, b->si.cursor);
+	ASSERT_EQ(a->si.inuse, b->si.inuse);
+	CMP_MEM("swap used", a->si.used, b->si.used, (a->si.nr_slots + 63) / 64 * 8);
+	CMP_MEM("swap_map", a->si.swap_map, b->si.swap_map, a->si.nr_slots);
+	CMP_MEM("swap cache", a->si.cache, b->si.cache, a->si.nr_slots * 4);
+	CMP_MEM("swap content", a->si.content, b->si.content, a->si.nr_slots * 8);
+	ASSERT(same_xarray(a, b));
+	for (unsigned q = 0; q < PD_MAX_PROCS; q++) {
+		struct mm *x = &a->mm[q], *y = &b->mm[q];
+
+		ASSERT_EQ(x->alive, y->alive);
+		ASSERT_EQ(x->has_pinned, y->has_pinned);
+		CMP_MEM("vma_mapped", x->vma_mapped, y->vma_mapped, sizeof(x->vma_mapped));
+		CMP_MEM("vma_mte", x->vma_mte, y->vma_mte, sizeof(x->vma_mte));
+		for (unsigned i = 0; i < PTRS_PER_PGD; i++) {
+			ASSERT_EQ(!x->pgd[i], !y->pgd[i]);
+			if (x->pgd[i])
+				CMP_MEM("page table", x->pgd[i], y->pgd[i],
+					PTRS_PER_PTE * sizeof(pte_t));
+		}
+	}
+	ASSERT_EQ(a->live_procs, b->live_procs);
+	CMP_MEM("gup", a->gup, b->gup, sizeof(a->gup));
+	ASSERT_EQ(a->nr_gup, b->nr_gup);
+	ASSERT(same_dirty_set("frames_dirty", &a->frames_dirty, &b->frames_dirty));
+	ASSERT(same_dirty_set("units_dirty", &a->units_dirty, &b->units_dirty));
+	ASSERT(same_dirty_set("tag_blocks_dirty", &a->tag_blocks_dirty, &b->tag_blocks_dirty));
+	ASSERT(same_dirty_set("slots_dirty", &a->slots_dirty, &b->slots_dirty));
+	return true;
+}
+
+static bool same_impl(struct impl *a, struct impl *b)
+{
+	return same_internals(a, b) && same_observable(a, b);
+}
+
+/* What the reset tests saw over all inputs (each path must be taken). */
+static struct {
+	unsigned long ok[PD_NR_OPS];
+	unsigned resets, resets_all, resets_listed, side_by_side;
+} R;
+
+static struct pd_ctx ctx_a, ctx_b;
+
+/* Is impl_check silent on m?  (O(frames + slots): not after every op.) */
+static bool impl_quiet(struct impl *m)
+{
+	pd_ctx_begin_record(&F.cctx);
+	impl_check(m, &F.cctx);
+	for (unsigned i = 0; i < F.cctx.nviol && i < PD_CTX_MAX_VIOLATIONS; i++)
+		fprintf(stderr, "  [%s] %s\n", F.cctx.viol[i].what, F.cctx.viol[i].msg);
+	return F.cctx.nviol == 0;
+}
+
+static bool check_now(const struct impl *m, unsigned k)
+{
+	return m->nr_frames + m->si.nr_slots <= 1024 || k % 32 == 0;
+}
+
+/* Run one call on m in record mode; nothing may report a violation. */
+static bool run_on(struct impl *m, struct pd_ctx *ctx, const struct pd_call *c,
+		   struct pd_result *res)
+{
+	pd_ctx_begin_record(ctx);
+	impl_member(c->code)(m, ctx, c, res);
+	ASSERT_EQ(ctx->nviol, 0);
+	ASSERT(!ctx->overflow);
+	return true;
+}
+
+/* n random calls on m alone. */
+static bool run_random(struct impl *m, struct gen *g, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct pd_result res;
+		bool unlock;
+		struct pd_call c = gen_call(g, &unlock);
+
+		if (unlock) {
+			struct pd_call u = { .code = PD_OP_ZONE_UNLOCK, .frame = PD_NO_FRAME };
+
+			ASSERT(run_on(m, &ctx_a, &u, &res));
+		}
+		ASSERT(run_on(m, &ctx_a, &c, &res));
+		R.ok[c.code] += res.status == PD_OK;
+		gen_result(g, &c, &res);
+		if (check_now(m, k))
+			ASSERT(impl_quiet(m));
+	}
+	return impl_quiet(m);
+}
+
+/* One call on both: same result, same placements, same touches. */
+static bool run_both(struct impl *a, struct impl *b, const struct pd_call *c,
+		     struct pd_result *ra)
+{
+	struct pd_result rb;
+
+	ASSERT(run_on(a, &ctx_a, c, ra));
+	ASSERT(run_on(b, &ctx_b, c, &rb));
+	ASSERT_EQ(ra->status, rb.status);
+	ASSERT_EQ(ra->order, rb.order);
+	ASSERT_EQ(ra->frame, rb.frame);
+	ASSERT_EQ(ra->value, rb.value);
+	ASSERT_EQ(ctx_a.nlog, ctx_b.nlog);
+	for (unsigned i = 0; i < ctx_a.nlog; i++) {
+		ASSERT_EQ(ctx_a.log[i].kind, ctx_b.log[i].kind);
+		ASSERT_EQ(ctx_a.log[i].order, ctx_b.log[i].order);
+		ASSERT_EQ(ctx_a.log[i].where, ctx_b.log[i].where);
+	}
+	ASSERT_EQ(ctx_a.ntouch, ctx_b.ntouch);
+	ASSERT_EQ(ctx_a.touch_all, ctx_b.touch_all);
+	for (unsigned i = 0; i < ctx_a.ntouch; i++) {
+		ASSERT_EQ(ctx_a.touch[i].obj, ctx_b.touch[i].obj);
+		ASSERT_EQ(ctx_a.touch[i].first, ctx_b.touch[i].first);
+		ASSERT_EQ(ctx_a.touch[i].n, ctx_b.touch[i].n);
+	}
+	return true;
+}
+
+/* The same n random calls on a and b side by side; the state stays equal. */
+static bool run_side_by_side(struct impl *a, struct impl *b, struct gen *g, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct pd_result res;
+		bool unlock;
+		struct pd_call c = gen_call(g, &unlock);
+
+		if (unlock) {
+			struct pd_call u = { .code = PD_OP_ZONE_UNLOCK, .frame = PD_NO_FRAME };
+
+			ASSERT(run_both(a, b, &u, &res));
+		}
+		ASSERT(run_both(a, b, &c, &res));
+		R.ok[c.code] += res.status == PD_OK;
+		R.side_by_side++;
+		gen_result(g, &c, &res);
+		if (check_now(a, k)) {
+			ASSERT(impl_quiet(a));
+			ASSERT(same_internals(a, b));
+		}
+	}
+	return impl_quiet(a) && impl_quiet(b) && same_impl(a, b);
+}
+
+static struct impl *create_impl(const struct pd_config *c)
+{
+	char err[128];
+	struct impl *m = pd_impl_ops.create(c, err, sizeof(err));
+
+	if (!m)
+		fprintf(stderr, "%s: create: %s\n", cur_test, err);
+	return m;
+}
+
+/* reset() and count which way it restored the frames. */
+static bool reset_impl(struct impl *m)
+{
+	bool all = m->frames_dirty.all;
+
+	R.resets++;
+	all ? R.resets_all++ : R.resets_listed++;
+	ASSERT(pd_impl_ops.reset(m));
+	ASSERT_EQ(m->frames_dirty.nr, 0);
+	ASSERT(!m->frames_dirty.all);
+	return true;
+}
+
+/*
+ * One input: random calls on A, reset A (sometimes twice), A must be a
+ * fresh B in every field; then the same random calls on both side by
+ * side; then reset A again and compare with another fresh impl, and the
+ * pristine copy with one too (reset never writes into it).
+ */
+static bool reset_round(const struct pd_config *c, uint64_t seed, unsigned n1, unsigned n2)
+{
+	struct impl *a = create_impl(c), *b = create_impl(c), *fresh = NULL;
+	struct gen g;
+	bool ok = false;
+
+	if (!a || !b)
+		goto out;
+	gen_init(&g, c, seed);
+	if (!run_random(a, &g, n1) || !reset_impl(a))
+		goto out;
+	if ((seed & 3) == 0 && !reset_impl(a))   /* twice in a row */
+		goto out;
+	if (!impl_quiet(a) || !same_impl(a, b))
+		goto out;
+	gen_init(&g, c, seed ^ 0x5eed);
+	if (!run_side_by_side(a, b, &g, n2) || !reset_impl(a))
+		goto out;
+	fresh = create_impl(c);
+	ok = fresh && same_impl(a, fresh) && same_impl(a->pristine, fresh);
+out:
+	if (!ok)
+		fprintf(stderr, "%s: config frames_log2=%u max_order=%u cpus=%u granules=%u "
+			"accept_order=%u unaccepted=%#x tag_ratio=%u slots=%u pcp=%u/%u vpages=%u "
+			"swap_excl=%u accept=%u tagstore=%u, seed %#llx, %u+%u ops\n", cur_test,
+			c->frames_log2, c->max_order, c->cpus, c->granules, c->accept_order,
+			c->unaccepted, c->tag_ratio_log2, c->slots, c->pcp_batch, c->pcp_high,
+			c->vpages, c->swap_excl, c->accept, c->tagstore, (unsigned long long)seed,
+			n1, n2);
+	pd_impl_ops.destroy(a);
+	pd_impl_ops.destroy(b);
+	pd_impl_ops.destroy(fresh);
+	return ok;
+}
+
+/*
+ * Random inputs over varied configs: after reset() the impl is a new
+ * one (observable state and raw internals), and it goes on exactly as a
+ * new one does (results, placements, touches, state).  Every op must
+ * succeed somewhere, and both ways of restoring must be taken.
+ */
+static bool test_reset_matches_a_fresh_impl(void)
+{
+	uint64_t s = 0x7e5e7;
+	unsigned n = 240;
+
+	memset(&R, 0, sizeof(R));
+	ASSERT(pd_impl_ops.reset);
+	for (unsigned i = 0; i < n; i++) {
+		struct pd_config c = reset_config(&s, i);
+		unsigned n1 = i % 16 == 5 ? 0 : 20 + below(&s, 300);
+
+		ASSERT(reset_round(&c, rng_next(&s), n1, 20 + below(&s, 150)));
+	}
+	printf("  %u inputs, %u resets (%u listed chunks, %u whole arrays), %u calls side by side\n",
+	       n, R.resets, R.resets_listed, R.resets_all, R.side_by_side);
+	for (unsigned code = 0; code < PD_NR_OPS; code++)
+		if (!R.ok[code])
+			fprintf(stderr, "%s: no %s succeeded\n", cur_test, pd_opcode_name(code));
+	for (unsigned code = 0; code < PD_NR_OPS; code++)
+		ASSERT(R.ok[code] > 0);
+	ASSERT(R.resets_all > 0 && R.resets_listed > 0);
+	return true;
+}
+
+/* Reset right after create, and twice in a row: still a new impl, and cheap. */
+static bool test_reset_right_after_create(void)
+{
+	struct pd_config c = base_cfg();
+	struct impl *b;
+	size_t before;
+
+	c.frames_log2 = 10;
+	c.max_order = 3;
+	c.accept_order = 2;
+	c.unaccepted = 0x5a;
+	c.slots = 300;
+	c.tagstore = PD_TAGSTORE_STRICT;
+	ASSERT(setup(&c));
+	b = F.fresh = create_impl(&c);
+	ASSERT(b);
+	before = impl_memory_bytes(F.m);
+	ASSERT(!F.m->pristine);
+	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
+	ASSERT(F.m->pristine);
+	/* the boot image counts once it exists; never before */
+	ASSERT_EQ(impl_memory_bytes(F.m), before + impl_memory_bytes(F.m->pristine));
+	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
+	ASSERT(same_impl(F.m->pristine, b));
+	return true;
+}
+
+/*
+ * Past a quarter of the frame chunks the frames are restored whole:
+ * max_order 0 puts every frame on the buddy lists at boot, so taking
+ * many touches a chunk per 64 frames.  A small input after it goes back
+ * to listed chunks.
+ */
+static bool test_reset_full_restore_fallback(void)
+{
+	struct pd_config c = base_cfg();
+	struct impl *b;
+
+	c.frames_log2 = 12;   /* 64 chunks: "all" past 17 */
+	c.max_order = 0;
+	c.pcp_batch = 64;
+	c.pcp_high = 128;
+	ASSERT(setup(&c));
+	b = F.fresh = create_impl(&c);
+	ASSERT(b);
+	for (unsigned i = 0; i < 20 * 64; i++)
+		ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_ZERO), PD_OK);
+	ASSERT(F.m->frames_dirty.all);
+	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
+	for (unsigned i = 0; i < 3; i++)
+		ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	/* one refill: frames 0-63, and frame 64's link to the list head */
+	ASSERT(!F.m->frames_dirty.all);
+	ASSERT_EQ(F.m->frames_dirty.nr, 2);
+	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
+	return true;
+}
+
+/*
+ * What reset() restores follows what the input changed, not the zone:
+ * at 2^16 frames an order-0 pair through the pcp dirties one frame
+ * chunk (the refill batch); a write fault and a swap-out a few more and
+ * one slot chunk.
+ */
+static bool test_reset_cost_follows_changes(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 16;
+	c.max_order = 10;
+	c.slots = 65536;
+	c.vpages = 16;
+	ASSERT(setup(&c));
+	ASSERT_EQ(F.m->frames_dirty.nr_chunks, 1024);
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT_EQ(OP(FREE, .frame = F.res.frame, .order = 0), PD_OK);
+	/*
+	 * Taking block 0 off the order-10 list writes 1024's link (chunk 16);
+	 * splitting it, the heads of the halves 512, 256, 128, 64 and 0-32
+	 * (chunks 8, 4, 2, 1, 0): 6 of 1024 chunks.
+	 */
+	ASSERT_EQ(F.m->frames_dirty.nr, 6);
+	ASSERT(reset_impl(F.m));
+	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
+	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 4), PD_OK);
+	ASSERT_EQ(OP(WRITE, .proc = 0, .vpage = 1, .value = 9), PD_OK);
+	ASSERT_EQ(OP(SWAPOUT, .proc = 0, .vpage = 1), PD_OK);
+	ASSERT(F.m->frames_dirty.nr <= 6 && !F.m->frames_dirty.all);
+	ASSERT_EQ(F.m->slots_dirty.nr, 1);
+	ASSERT_EQ(F.m->units_dirty.nr, 0);
+	ASSERT(reset_impl(F.m));
+	ASSERT_EQ(F.m->slots_dirty.nr, 0);
+	ASSERT(!F.m->mm[0].alive && !F.m->mm[0].pgd[0]);
+	ASSERT_EQ(F.m->si.tags.nr_entries, 0);
+	return true;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define TEST(fn) { #fn, fn }
@@ -1257,6 +1979,10 @@ static const struct {
 	TEST(test_bytes_per_frame_at_default_config),
 	TEST(test_touches_follow_the_op),
 	TEST(test_touches_of_acceptance),
+	TEST(test_reset_matches_a_fresh_impl),
+	TEST(test_reset_right_after_create),
+	TEST(test_reset_full_restore_fallback),
+	TEST(test_reset_cost_follows_changes),
 };
 
 int main(void)
@@ -1271,6 +1997,8 @@ int main(void)
 		ok = tests[i].fn();
 		if (F.m)
 			pd_impl_ops.destroy(F.m);
+		if (F.fresh)
+			pd_impl_ops.destroy(F.fresh);
 		printf("%s %s\n", ok ? "PASS" : "FAIL", tests[i].name);
 		ok ? passed++ : failed++;
 	}
