@@ -268,7 +268,9 @@ static void cmp_proc(struct pd_runner *rn, uint8_t proc)
 	memset(&b, 0, sizeof(b));
 	p->ops->proc_state(p->m, proc, &a);
 	r->ops->proc_state(r->m, proc, &b);
-	cmp_fields(rn, PD_OBJ_PROC, proc, proc, proc_fields, N(proc_fields), &a, &b);
+	/* Byte-equal (both zeroed first): every field equal; the usual case. */
+	if (memcmp(&a, &b, sizeof(a)))
+		cmp_fields(rn, PD_OBJ_PROC, proc, proc, proc_fields, N(proc_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_proc[proc],
 		      hash_fields(PD_OBJ_PROC, proc_fields, N(proc_fields), &a, NULL, 0),
@@ -284,7 +286,9 @@ static void cmp_pte(struct pd_runner *rn, uint8_t proc, uint16_t v)
 	memset(&b, 0, sizeof(b));
 	p->ops->pte_state(p->m, proc, v, &a);
 	r->ops->pte_state(r->m, proc, v, &b);
-	cmp_fields(rn, PD_OBJ_PTE, proc, v, pte_fields, N(pte_fields), &a, &b);
+	/* Byte-equal (both zeroed first): every field equal; the usual case. */
+	if (memcmp(&a, &b, sizeof(a)))
+		cmp_fields(rn, PD_OBJ_PTE, proc, v, pte_fields, N(pte_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_pte[(size_t)proc * rn->cfg->vpages + v],
 		      hash_fields(PD_OBJ_PTE, pte_fields, N(pte_fields), &a, NULL, 0),
@@ -300,9 +304,11 @@ static void cmp_slot(struct pd_runner *rn, uint32_t s)
 	memset(&b, 0, sizeof(b));
 	p->ops->slot_state(p->m, s, &a);
 	r->ops->slot_state(r->m, s, &b);
-	cmp_fields(rn, PD_OBJ_SLOT, 0, s, slot_fields, N(slot_fields), &a, &b);
-	if (a.tags_saved && b.tags_saved)
-		cmp_tags(rn, PD_OBJ_SLOT, s, a.tags, b.tags);
+	if (memcmp(&a, &b, sizeof(a))) {
+		cmp_fields(rn, PD_OBJ_SLOT, 0, s, slot_fields, N(slot_fields), &a, &b);
+		if (a.tags_saved && b.tags_saved)
+			cmp_tags(rn, PD_OBJ_SLOT, s, a.tags, b.tags);
+	}
 	if (!rn->fast)
 		track(rn, &rn->h_slot[s],
 		      hash_fields(PD_OBJ_SLOT, slot_fields, N(slot_fields), &a,
@@ -319,7 +325,9 @@ static void cmp_unit(struct pd_runner *rn, uint32_t u)
 	memset(&b, 0, sizeof(b));
 	p->ops->unit_state(p->m, u, &a);
 	r->ops->unit_state(r->m, u, &b);
-	cmp_fields(rn, PD_OBJ_UNIT, 0, u, unit_fields, N(unit_fields), &a, &b);
+	/* Byte-equal (both zeroed first): every field equal; the usual case. */
+	if (memcmp(&a, &b, sizeof(a)))
+		cmp_fields(rn, PD_OBJ_UNIT, 0, u, unit_fields, N(unit_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_unit[u], hash_fields(PD_OBJ_UNIT, unit_fields, N(unit_fields), &a, NULL, 0),
 		      PD_OBJ_UNIT, 0, u);
@@ -334,7 +342,9 @@ static void cmp_tagblock(struct pd_runner *rn, uint32_t tb)
 	memset(&b, 0, sizeof(b));
 	p->ops->tagblock_state(p->m, tb, &a);
 	r->ops->tagblock_state(r->m, tb, &b);
-	cmp_fields(rn, PD_OBJ_TAGBLOCK, 0, tb, tagblock_fields, N(tagblock_fields), &a, &b);
+	/* Byte-equal (both zeroed first): every field equal; the usual case. */
+	if (memcmp(&a, &b, sizeof(a)))
+		cmp_fields(rn, PD_OBJ_TAGBLOCK, 0, tb, tagblock_fields, N(tagblock_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_tagblock[tb],
 		      hash_fields(PD_OBJ_TAGBLOCK, tagblock_fields, N(tagblock_fields), &a, NULL, 0),
@@ -350,7 +360,9 @@ static void cmp_totals(struct pd_runner *rn)
 	memset(&b, 0, sizeof(b));
 	p->ops->totals(p->m, &a);
 	r->ops->totals(r->m, &b);
-	cmp_fields(rn, PD_OBJ_TOTALS, 0, 0, totals_fields, N(totals_fields), &a, &b);
+	/* Byte-equal (both zeroed first): every field equal; the usual case. */
+	if (memcmp(&a, &b, sizeof(a)))
+		cmp_fields(rn, PD_OBJ_TOTALS, 0, 0, totals_fields, N(totals_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_totals,
 		      hash_fields(PD_OBJ_TOTALS, totals_fields, N(totals_fields), &a, NULL, 0),

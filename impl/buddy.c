@@ -164,6 +164,18 @@ static void take_subblock(struct impl *m, uint32_t pfn, unsigned high,
 }
 
 /*
+ * A5: a NOLOCK allocation cannot use an unaccepted unit, so the scan
+ * goes on at the unit's end: returns the last candidate inside it (the
+ * loop adds `step`).  Units smaller than the candidate are not skipped.
+ */
+static uint32_t skip_unit(struct impl *m, uint32_t sub, uint32_t step)
+{
+	uint32_t unit_end = ((sub >> m->cfg.accept_order) + 1) << m->cfg.accept_order;
+
+	return unit_end > sub + step ? unit_end - step : sub;
+}
+
+/*
  * Slow path: walk every free list from `order` up for an aligned
  * sub-block the flags allow (accepted for NOLOCK, tag blocks unpinned for
  * strict).  O(free blocks + frames scanned); reached only after the first
@@ -176,11 +188,16 @@ static uint32_t __rmqueue_scan(struct impl *m, unsigned order, alloc_flags_t af)
 	for (unsigned o = order; o <= m->max_order; o++) {
 		uint32_t pfn = m->zone.free_area[o].list.head;
 
-		for (; pfn != NIL; pfn = pfn_to_page(m, pfn)->lru.next) {
-			bool hint = PageUnaccepted(pfn_to_page(m, pfn));
+		/* Only reads until a block is taken: no chunk made dirty (reset.c). */
+		for (; pfn != NIL; pfn = pfn_to_page_ro(m, pfn)->lru.next) {
+			bool hint = PageUnaccepted(pfn_to_page_ro(m, pfn));
 			uint32_t end = pfn + (1u << o);
 
 			for (uint32_t sub = pfn; sub < end; sub += step) {
+				if ((af & ALLOC_NOLOCK) && hint && !unit_accepted(m, sub >> m->cfg.accept_order)) {
+					sub = skip_unit(m, sub, step);
+					continue;
+				}
 				if (block_legal(m, sub, order, af, hint)) {
 					take_subblock(m, pfn, o, sub, order);
 					return sub;

@@ -316,11 +316,33 @@ static bool block_legal(const struct oracle *o, const struct o_alloc_req *rq,
 /* The lowest-numbered legal block for rq, or PD_NO_FRAME. */
 static uint32_t lowest_legal_block(const struct oracle *o, const struct o_alloc_req *rq)
 {
-	uint32_t f, n = 1u << rq->order;
+	uint32_t f, n = 1u << rq->order, unit_end;
 
-	for (f = 0; f + n <= o->nr_frames; f += n)
+	for (f = 0; f + n <= o->nr_frames; f += n) {
+		/*
+		 * A5: a NOLOCK block lies in accepted units only, so no
+		 * candidate starting in an unaccepted unit is legal: go on
+		 * at the unit's end (a multiple of n when the unit is the
+		 * larger).  The same answer as testing each, in O(units).
+		 */
+		if (rq->nolock && !o_unit_accepted(o, f)) {
+			unit_end = ((f >> o->cfg.accept_order) + 1) << o->cfg.accept_order;
+			if (unit_end > f + n)
+				f = unit_end - n;
+			continue;
+		}
+		/*
+		 * A4: nothing in a list block is allocatable, and a list
+		 * block (MAX_ORDER) is never smaller than a candidate: go on
+		 * at its end.
+		 */
+		if (o->cfg.accept == PD_ACCEPT_LIST && o->on_list[list_block_of(o, f)]) {
+			f = ((list_block_of(o, f) + 1) << o->cfg.max_order) - n;
+			continue;
+		}
 		if (block_legal(o, rq, f, rq->order, NULL, 0))
 			return f;
+	}
 	return PD_NO_FRAME;
 }
 
