@@ -7,7 +7,8 @@
 #
 #   -e  engine (default libfuzzer): libfuzzer = build/fuzz, asan = build/fuzz-asan,
 #       afl = build/afl (persistent mode, op-aware custom mutator; -M/-S workers)
-#   -j  workers (default: nproc)
+#   -j  workers (default: nproc); with two or more, worker 1 compares the
+#       whole state and runs check() on every input (slower, thorough)
 #   -t  seconds (default 28800, eight hours)
 #   -d  campaign directory (default build/campaign); keep it between nights to
 #       keep the corpus: DIR/corpus (libFuzzer) or DIR/afl-out (AFL++),
@@ -38,6 +39,15 @@ while getopts "e:j:t:d:h" o; do
 done
 mkdir -p "$dir/corpus" "$dir/crashes" "$dir/logs"
 
+# Worker 1 of several is the thorough one: every input ends with the
+# whole-state comparison, and check() runs after every op, so bugs that only
+# those see (docs/fuzzing.md, "What one execution compares") are looked for
+# at all times; the others run at full speed (one input in 64).
+thorough() {
+	[ "$1" = 1 ] && [ "$workers" -gt 1 ] && echo PAGEDIFF_FUZZ_FULL_EVERY=1 PAGEDIFF_FUZZ_CHECK_EVERY=1
+	return 0
+}
+
 case $engine in
 libfuzzer|asan)
 	preset=fuzz
@@ -48,7 +58,7 @@ libfuzzer|asan)
 	for i in $(seq 1 "$workers"); do
 		# One process per worker, each its own seed; libFuzzer re-reads the
 		# shared corpus directory now and then (-reload), so finds spread.
-		"$bin" -seed="$i" -max_total_time="$secs" -max_len=1024 -dict=targets/pagediff.dict \
+		env $(thorough "$i") "$bin" -seed="$i" -max_total_time="$secs" -max_len=1024 -dict=targets/pagediff.dict \
 			-timeout=60 -rss_limit_mb=2048 -reload=300 -print_final_stats=1 \
 			-artifact_prefix="$dir/crashes/" "$dir/corpus" "build/$preset/corpus/seeds" \
 			>"$dir/logs/worker-$i.log" 2>&1 &
@@ -68,7 +78,7 @@ afl)
 	for i in $(seq 1 "$workers"); do
 		role=(-S "w$i")
 		[ "$i" = 1 ] && role=(-M "w$i")
-		afl-fuzz -i "$in" -o "$dir/afl-out" "${role[@]}" -V "$secs" -x targets/pagediff.dict \
+		env $(thorough "$i") afl-fuzz -i "$in" -o "$dir/afl-out" "${role[@]}" -V "$secs" -x targets/pagediff.dict \
 			-- build/afl/targets/fuzz_diff_afl >"$dir/logs/worker-$i.log" 2>&1 &
 		pids+=($!)
 	done

@@ -19,8 +19,8 @@
 
 #include "run.h"
 
-#define POOL_ENTRIES 16
-#define POOL_FRAMES  (1u << 21)   /* frames of all entries' configs together */
+#define POOL_ENTRIES 64
+#define POOL_FRAMES  (1u << 20)   /* frames of all entries' configs together */
 
 struct pd_pool {
 	struct pd_pool_entry e[POOL_ENTRIES];

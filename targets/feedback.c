@@ -101,6 +101,8 @@ static void fb_note_touches(struct fb_model *m, const struct pd_ctx *ctx)
 		m->touch_all = true;
 		return;
 	}
+	if (!ctx->ntouch)
+		return;
 	if (m->ntouched + ctx->ntouch > m->cap) {
 		size_t cap = (m->ntouched + ctx->ntouch) * 2;
 		struct pd_touch_rec *t = realloc(m->touched, cap * sizeof(*t));
