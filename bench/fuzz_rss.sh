@@ -6,8 +6,9 @@
 #
 # To make a million executions take minutes, not hours, inputs are small:
 # frames <= 2^FRAMES_LOG2 (default 6, through the target's cap) and
-# -max_len=MAX_LEN bytes (default 96: up to ~20 ops).  The engine's per-op
-# full state comparison is what bounds exec/s at larger sizes (bench/fuzz_exec.sh).
+# -max_len=MAX_LEN bytes (default 96: up to ~20 ops).  Models are kept in a
+# pool and reset between inputs (docs/fuzzing.md): RSS rises while the pool
+# fills (64 configs, 2^20 frames at most) and must then stay flat.
 #
 #   bash bench/fuzz_rss.sh [RUNS] [BUILD_DIR]       (default 1000000 build/fuzz)
 set -euo pipefail

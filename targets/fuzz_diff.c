@@ -19,7 +19,9 @@
  *   PAGEDIFF_FUZZ_FULL_EVERY   one input in N ends with the whole-state
  *                              comparison and check() (default 64; fuzz.h)
  *   PAGEDIFF_FUZZ_CHECK_EVERY  check() every Nth op too (default 0)
- *   PAGEDIFF_FUZZ_FEEDBACK=0   no allocator-state feedback (if built in)
+ *   PAGEDIFF_FUZZ_FEEDBACK=1   allocator-state feedback (if built in; off by
+ *                              default: it did not find the planted bugs
+ *                              sooner, docs/fuzzing.md)
  *   PAGEDIFF_FUZZ_MUTATOR=0    libFuzzer's own mutations only (mutator.c)
  *   PAGEDIFF_FUZZ_STATS=PREFIX every 1024 inputs and at exit, write
  *                              "ran N refused M" to PREFIX.<pid>: how many
@@ -128,7 +130,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	pd_fuzz_cap_init(&cap);
 	primary = pd_model_default_primary();
-	if (PAGEDIFF_FUZZ_FEEDBACK && !(fb && !strcmp(fb, "0")))
+	if (PAGEDIFF_FUZZ_FEEDBACK && fb && !strcmp(fb, "1"))
 		primary = pd_fb_wrap(primary);
 	stats_file = getenv("PAGEDIFF_FUZZ_STATS");
 	if (stats_file && !*stats_file)
