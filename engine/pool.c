@@ -59,18 +59,6 @@ void pd_pool_stats(const struct pd_pool *pool, unsigned long long *hits,
 	*misses = pool ? pool->misses : 0;
 }
 
-/* Field by field: a decoded config's padding bytes are not defined. */
-static bool config_equal(const struct pd_config *a, const struct pd_config *b)
-{
-	return a->frames_log2 == b->frames_log2 && a->cpus == b->cpus &&
-	       a->max_order == b->max_order && a->granules == b->granules &&
-	       a->accept_order == b->accept_order && a->unaccepted == b->unaccepted &&
-	       a->tag_ratio_log2 == b->tag_ratio_log2 && a->slots == b->slots &&
-	       a->pcp_batch == b->pcp_batch && a->pcp_high == b->pcp_high &&
-	       a->vpages == b->vpages && a->swap_excl == b->swap_excl &&
-	       a->accept == b->accept && a->tagstore == b->tagstore;
-}
-
 static size_t pooled_frames(const struct pd_pool *pool)
 {
 	size_t n = 0;
@@ -125,7 +113,7 @@ static struct pd_pool_entry *entry_find(struct pd_pool *pool, const struct pd_co
 		struct pd_pool_entry *e = &pool->e[k];
 
 		if (e->used && e->ops[0] == primary && e->ops[1] == reference &&
-		    config_equal(&e->cfg, cfg))
+		    pd_config_equal(&e->cfg, cfg))
 			return e;
 	}
 	return NULL;
