@@ -233,9 +233,9 @@ static void track(struct pd_runner *rn, uint64_t *slot, uint64_t h, unsigned obj
 static bool frame_same(const struct pd_runner *rn, const struct pd_frame_state *a,
 		       const struct pd_frame_state *b)
 {
-	if (memcmp(a, b, offsetof(struct pd_frame_state, tags)))
+	if (!pd_bytes_equal(a, b, offsetof(struct pd_frame_state, tags)))
 		return false;
-	return !a->mte_tagged || !memcmp(a->tags, b->tags, (rn->cfg->granules + 1u) / 2);
+	return !a->mte_tagged || pd_bytes_equal(a->tags, b->tags, (rn->cfg->granules + 1u) / 2);
 }
 
 static void cmp_frame(struct pd_runner *rn, uint32_t f)
@@ -269,7 +269,7 @@ static void cmp_proc(struct pd_runner *rn, uint8_t proc)
 	p->ops->proc_state(p->m, proc, &a);
 	r->ops->proc_state(r->m, proc, &b);
 	/* Byte-equal (both zeroed first): every field equal; the usual case. */
-	if (memcmp(&a, &b, sizeof(a)))
+	if (!pd_bytes_equal(&a, &b, sizeof(a)))
 		cmp_fields(rn, PD_OBJ_PROC, proc, proc, proc_fields, N(proc_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_proc[proc],
@@ -287,7 +287,7 @@ static void cmp_pte(struct pd_runner *rn, uint8_t proc, uint16_t v)
 	p->ops->pte_state(p->m, proc, v, &a);
 	r->ops->pte_state(r->m, proc, v, &b);
 	/* Byte-equal (both zeroed first): every field equal; the usual case. */
-	if (memcmp(&a, &b, sizeof(a)))
+	if (!pd_bytes_equal(&a, &b, sizeof(a)))
 		cmp_fields(rn, PD_OBJ_PTE, proc, v, pte_fields, N(pte_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_pte[(size_t)proc * rn->cfg->vpages + v],
@@ -304,7 +304,7 @@ static void cmp_slot(struct pd_runner *rn, uint32_t s)
 	memset(&b, 0, sizeof(b));
 	p->ops->slot_state(p->m, s, &a);
 	r->ops->slot_state(r->m, s, &b);
-	if (memcmp(&a, &b, sizeof(a))) {
+	if (!pd_bytes_equal(&a, &b, sizeof(a))) {
 		cmp_fields(rn, PD_OBJ_SLOT, 0, s, slot_fields, N(slot_fields), &a, &b);
 		if (a.tags_saved && b.tags_saved)
 			cmp_tags(rn, PD_OBJ_SLOT, s, a.tags, b.tags);
@@ -326,7 +326,7 @@ static void cmp_unit(struct pd_runner *rn, uint32_t u)
 	p->ops->unit_state(p->m, u, &a);
 	r->ops->unit_state(r->m, u, &b);
 	/* Byte-equal (both zeroed first): every field equal; the usual case. */
-	if (memcmp(&a, &b, sizeof(a)))
+	if (!pd_bytes_equal(&a, &b, sizeof(a)))
 		cmp_fields(rn, PD_OBJ_UNIT, 0, u, unit_fields, N(unit_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_unit[u], hash_fields(PD_OBJ_UNIT, unit_fields, N(unit_fields), &a, NULL, 0),
@@ -343,7 +343,7 @@ static void cmp_tagblock(struct pd_runner *rn, uint32_t tb)
 	p->ops->tagblock_state(p->m, tb, &a);
 	r->ops->tagblock_state(r->m, tb, &b);
 	/* Byte-equal (both zeroed first): every field equal; the usual case. */
-	if (memcmp(&a, &b, sizeof(a)))
+	if (!pd_bytes_equal(&a, &b, sizeof(a)))
 		cmp_fields(rn, PD_OBJ_TAGBLOCK, 0, tb, tagblock_fields, N(tagblock_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_tagblock[tb],
@@ -361,7 +361,7 @@ static void cmp_totals(struct pd_runner *rn)
 	p->ops->totals(p->m, &a);
 	r->ops->totals(r->m, &b);
 	/* Byte-equal (both zeroed first): every field equal; the usual case. */
-	if (memcmp(&a, &b, sizeof(a)))
+	if (!pd_bytes_equal(&a, &b, sizeof(a)))
 		cmp_fields(rn, PD_OBJ_TOTALS, 0, 0, totals_fields, N(totals_fields), &a, &b);
 	if (!rn->fast)
 		track(rn, &rn->h_totals,

@@ -4,8 +4,10 @@
 #define PAGEDIFF_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- util.c ---- */
 /* Out of memory aborts with a message: pagediff is a test tool. */
@@ -42,6 +44,29 @@ static inline unsigned pd_ilog2(uint32_t v)
 		l++;
 	}
 	return l;
+}
+
+/*
+ * Whether two small objects are byte-equal, compiled inline.  libFuzzer
+ * builds compile with -fno-builtin-memcmp so that its interceptor sees
+ * every memcmp; the engine's per-object comparisons, a few hundred per
+ * input, then each became a library call through that interceptor.
+ */
+static inline bool pd_bytes_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, p += 8, q += 8) {
+		memcpy(&x, p, 8);
+		memcpy(&y, q, 8);
+		if (x != y)
+			return false;
+	}
+	for (; n; n--)
+		if (*p++ != *q++)
+			return false;
+	return true;
 }
 
 #endif

@@ -27,8 +27,10 @@ void impl_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 void exit_mmap(struct impl *m, unsigned proc)
 {
 	struct mm *mm = &m->mm[proc];
+	unsigned start, end;
 
-	zap_pte_range(m, proc, 0, m->cfg.vpages);   /* touches every PTE */
+	vma_span(mm, &start, &end);
+	zap_pte_range(m, proc, start, end);   /* touches every mapped PTE */
 	free_pgtables(mm);
 	memset(mm, 0, sizeof(*mm));
 	m->live_procs--;
@@ -80,6 +82,7 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct impl *m = impl_enter(model, ctx, call, res);
 	struct mm *parent = &m->mm[call->proc], *child = &m->mm[call->child];
+	unsigned start, end;
 
 	if (call->proc >= PD_MAX_PROCS || call->child >= PD_MAX_PROCS || !parent->alive ||
 	    child->alive) {
@@ -90,12 +93,15 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	child->alive = true;
 	m->live_procs++;
 	touch_proc(m, call->child);
-	touch_ptes(m, call->proc, 0, m->cfg.vpages);
-	touch_ptes(m, call->child, 0, m->cfg.vpages);
+	vma_span(parent, &start, &end);
+	if (start == end)
+		return;
+	touch_ptes(m, call->proc, start, end - start);
+	touch_ptes(m, call->child, start, end - start);
 	memcpy(child->vma_mapped, parent->vma_mapped, sizeof(child->vma_mapped));
 	memcpy(child->vma_mte, parent->vma_mte, sizeof(child->vma_mte));
 
-	for (unsigned v = 0; v < m->cfg.vpages; v++) {
+	for (unsigned v = start; v < end; v++) {
 		pte_t *src = pte_offset(parent, v);
 		struct page *page;
 		pte_t pte;

@@ -421,6 +421,26 @@ static inline bool vma_mte(const struct mm *mm, unsigned v)
 }
 
 /*
+ * [*start, *end): from the first to past the last mapped vpage (0, 0 if
+ * none).  No PTE exists outside a mapping, so exit and fork need walk,
+ * and touch, only this span.
+ */
+static inline void vma_span(const struct mm *mm, unsigned *start, unsigned *end)
+{
+	int lo = -1, hi = -1;
+
+	for (unsigned w = 0; w < VMA_WORDS; w++) {
+		if (!mm->vma_mapped[w])
+			continue;
+		if (lo < 0)
+			lo = (int)(w * 64 + (unsigned)__builtin_ctzll(mm->vma_mapped[w]));
+		hi = (int)(w * 64 + 63 - (unsigned)__builtin_clzll(mm->vma_mapped[w]));
+	}
+	*start = lo < 0 ? 0 : (unsigned)lo;
+	*end = lo < 0 ? 0 : (unsigned)hi + 1;
+}
+
+/*
  * Where an access to proc/vpage stands: PD_EINVAL for a process or vpage
  * that does not exist (the engine never sends one; the oracle says the
  * same), PD_EFAULT outside any mapping (V2), else PD_OK.

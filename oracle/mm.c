@@ -281,22 +281,37 @@ void o_proc_init(struct o_proc *p)
 	p->has_pinned = false;
 }
 
-/* A process slot as at boot: not alive, not "has pinned", nothing mapped. */
-static void reset_proc(struct oracle *o, uint8_t proc)
+/*
+ * The span [*first, *end) of a process's mapped vpages (0, 0 if none).
+ * Outside it every vpage is as at boot (o_vpage_init): only mmap maps a
+ * vpage and unmap_range puts it back.  Exit and fork walk only the span,
+ * so what they touch, and the engine compares, is the mappings.
+ */
+static void mapped_span(const struct oracle *o, uint8_t proc, uint32_t *first, uint32_t *end)
 {
-	struct o_vpage *vp = o_vpages(o, proc, 0, o->cfg.vpages);
-	unsigned v;
+	uint32_t v;
 
-	o_proc_init(o_proc(o, proc));
-	for (v = 0; v < o->cfg.vpages; v++)
-		o_vpage_init(&vp[v]);
+	*first = *end = 0;
+	for (v = 0; v < o->cfg.vpages; v++) {
+		if (!o->procs[proc].vp[v].mapped)
+			continue;
+		if (*end == 0)
+			*first = v;
+		*end = v + 1;
+	}
 }
 
-/* V9: exit drops every mapping; pins and refs outlive the process. */
+/*
+ * V9: exit drops every mapping; pins and refs outlive the process.  The
+ * slot is then as at boot: not alive, not "has pinned", nothing mapped.
+ */
 static void exit_proc(struct oracle *o, uint8_t proc)
 {
-	unmap_range(o, proc, 0, o->cfg.vpages);
-	reset_proc(o, proc);  /* alive 0, has_pinned 0 */
+	uint32_t first, end;
+
+	mapped_span(o, proc, &first, &end);
+	unmap_range(o, proc, first, end);
+	o_proc_init(o_proc(o, proc));
 }
 
 /* ---- process ops ----------------------------------------------------- */
@@ -312,7 +327,7 @@ void o_op_spawn(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	reset_proc(o, call->proc);
+	/* A slot not alive is as at boot (exit_proc): nothing mapped. */
 	o_proc(o, call->proc)->alive = true;
 }
 
@@ -381,7 +396,7 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 {
 	struct oracle *o = model;
 	struct o_vpage *pvp, *cvp;
-	uint32_t v, head, copy;
+	uint32_t first, end, i, v, head, copy;
 
 	o_res_init(res);
 	if (!proc_alive(o, call->proc) || call->child >= PD_MAX_PROCS ||
@@ -389,20 +404,24 @@ void o_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		res->status = PD_EINVAL;
 		return;
 	}
-	reset_proc(o, call->child);
+	/* The child's slot is as at boot (exit_proc); it gets the parent's mappings. */
 	o_proc(o, call->child)->alive = true;
+	mapped_span(o, call->proc, &first, &end);
+	if (first == end)
+		return;
 	/* Both processes' PTEs, at once: the parent's are write-protected below. */
-	pvp = o_vpages(o, call->proc, 0, o->cfg.vpages);
-	cvp = o_vpages(o, call->child, 0, o->cfg.vpages);
-	for (v = 0; v < o->cfg.vpages; v++) {
-		cvp[v].mapped = pvp[v].mapped;
-		cvp[v].mte = pvp[v].mte;
+	pvp = o_vpages(o, call->proc, (uint16_t)first, end - first);
+	cvp = o_vpages(o, call->child, (uint16_t)first, end - first);
+	for (i = 0; i < end - first; i++) {
+		cvp[i].mapped = pvp[i].mapped;
+		cvp[i].mte = pvp[i].mte;
 	}
 
-	for (v = 0; v < o->cfg.vpages; v++) {
-		struct o_vpage *pv = &pvp[v], *cv = &cvp[v];
+	for (i = 0; i < end - first; i++) {
+		struct o_vpage *pv = &pvp[i], *cv = &cvp[i];
 		struct o_frame *fr;
 
+		v = first + i;
 		if (!pv->mapped)
 			continue;
 		switch (pv->kind) {

@@ -1196,9 +1196,14 @@ static bool test_touches_follow_the_op(void)
 	ASSERT_STR(touches(), "");
 	ASSERT_EQ(OP(TAGSTORE_PIN, .block = 5), PD_OK);
 	ASSERT_STR(touches(), "tagblock 5+1");
-	/* exit: every PTE, the page (unmapped, then freed), the process */
+	/* fork: the span of the parent's mappings in both, the shared page */
+	ASSERT_EQ(OP(FORK, .proc = 1, .child = 2), PD_OK);
+	ASSERT_STR(touches(), "proc 2+1 pte 1:2+3 pte 2:2+3 frame 4+1");
+	ASSERT_EQ(OP(EXIT, .proc = 2), PD_OK);
+	ASSERT_STR(touches(), "pte 2:2+3 frame 4+1 proc 2+1");
+	/* exit: the mapped PTEs, the page (unmapped, then freed), the process */
 	ASSERT_EQ(OP(EXIT, .proc = 1), PD_OK);
-	ASSERT_STR(touches(), "pte 1:0+8 frame 4+1 proc 1+1");
+	ASSERT_STR(touches(), "pte 1:2+3 frame 4+1 proc 1+1");
 	return true;
 }
 
