@@ -12,6 +12,9 @@
 # FEEDBACK_MODES="1 0" (the default) says which modes to run, e.g. "0" to run
 # the off half on another core.  MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
 # need fewer than ten ops, and short inputs run many times faster.
+# TRACE_CMP="impl none" also compares builds by PAGEDIFF_FUZZ_TRACE_CMP
+# (default "impl"): does tracing the impl's comparisons find a bug in
+# fewer executions?  Each line then also gives the seconds the run took.
 #
 #   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
 set -euo pipefail
@@ -27,29 +30,37 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for bug in "${bugs[@]}"; do
+for tc in ${TRACE_CMP:-impl}; do
 	dir=build/fuzz-bug$bug
+	[ "$tc" = impl ] || dir=build/fuzz-bug$bug-tc$tc
 	cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" >/dev/null
+		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" -DPAGEDIFF_FUZZ_TRACE_CMP="$tc" >/dev/null
 	cmake --build "$dir" --target fuzz_diff fuzz_seeds >/dev/null
 	for fb in ${FEEDBACK_MODES:-1 0}; do
 		list=()
+		tlist=()
 		for s in $(seq 1 "$seeds"); do
 			rm -rf "$tmp/c" && mkdir -p "$tmp/c"
 			[ "${CORPUS:-empty}" = empty ] || cp "$dir"/corpus/seeds/*.bin "$tmp/c/"
+			t0=$(date +%s.%N)
 			PAGEDIFF_FUZZ_FEEDBACK=$fb "$dir/targets/fuzz_diff" -seed="$s" -runs="$max_runs" \
 				-max_len="${MAX_LEN:-256}" -dict=targets/pagediff.dict -print_final_stats=1 \
 				-artifact_prefix="$tmp/" "$tmp/c" >"$tmp/log" 2>&1 || true
+			t=$(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
 			n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -1)
 			if grep -q '^DIVERGENCE:' "$tmp/log"; then
 				sig=$(sed -n 's/^DIVERGENCE: //p' "$tmp/log" | head -1)
-				echo "bug $bug feedback=$fb seed $s: crash after $n runs ($sig)"
+				echo "bug $bug trace-cmp=$tc feedback=$fb seed $s: crash after $n runs, $t s ($sig)"
 				list+=("$n")
 			else
-				echo "bug $bug feedback=$fb seed $s: nothing in $max_runs runs"
+				echo "bug $bug trace-cmp=$tc feedback=$fb seed $s: nothing in $max_runs runs, $t s"
 				list+=("$max_runs")
 			fi
+			tlist+=("$t")
 		done
 		med=$(printf '%s\n' "${list[@]}" | median)
-		echo "== bug $bug feedback=$fb: median runs to first crash $med (of ${list[*]}; cap $max_runs)"
+		tmed=$(printf '%s\n' "${tlist[@]}" | median)
+		echo "== bug $bug trace-cmp=$tc feedback=$fb: median runs to first crash $med (of ${list[*]}; cap $max_runs), median $tmed s"
 	done
+done
 done

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "optab.h"
+#include "trace_int.h"
 #include "util.h"
 
 struct reader {
@@ -123,11 +124,20 @@ static bool decode_op(struct reader *r, const struct pd_config *c,
 
 void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t)
 {
+	pd_trace_init(t);
+	pd_trace_decode_into(buf, len, t);
+}
+
+void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t)
+{
 	struct reader r = { buf, len, 0 };
 	struct pd_names nm;
 	struct pd_op op;
 
-	pd_trace_init(t);
+	pd_trace_clear(t);
+	/* Every op takes at least one byte: room for a fuzz input's ops at once. */
+	if (len > PD_BYTES_HEADER)
+		pd_trace_reserve_ops(t, len - PD_BYTES_HEADER < 1024 ? len - PD_BYTES_HEADER : 1024);
 	rd(&r);  /* version: anything reads as 1 */
 	decode_config(&r, &t->cfg);
 	pd_names_init(&nm);

@@ -15,17 +15,40 @@ void pd_trace_init(struct pd_trace *t)
 	pd_config_default(&t->cfg);
 }
 
-void pd_trace_free(struct pd_trace *t)
+/* Drop the items' own allocations (comment text, expect fields). */
+static void free_item_data(struct pd_trace *t)
 {
 	for (size_t i = 0; i < t->nitems; i++)
 		free(t->items[i].text);
 	for (size_t i = 0; i < t->nexpects; i++)
 		free(t->expects[i].fields);
+}
+
+void pd_trace_free(struct pd_trace *t)
+{
+	free_item_data(t);
 	free(t->items);
 	free(t->ops);
 	free(t->op_line);
 	free(t->expects);
 	pd_trace_init(t);
+}
+
+void pd_trace_clear(struct pd_trace *t)
+{
+	free_item_data(t);
+	t->nops = t->nexpects = t->nitems = 0;
+	pd_config_default(&t->cfg);
+}
+
+/* Room for n more ops (and their items) without growing per op. */
+void pd_trace_reserve_ops(struct pd_trace *t, size_t n)
+{
+	size_t cap = t->ops_cap;
+
+	pd_grow((void **)&t->ops, &t->ops_cap, t->nops + n, sizeof(*t->ops));
+	pd_grow((void **)&t->op_line, &cap, t->nops + n, sizeof(*t->op_line));
+	pd_grow((void **)&t->items, &t->items_cap, t->nitems + n, sizeof(*t->items));
 }
 
 struct pd_item *pd_trace_add_item(struct pd_trace *t, unsigned kind, uint32_t line, size_t index)

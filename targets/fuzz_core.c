@@ -19,6 +19,9 @@
 
 /* The models of earlier inputs, reset for the next (one driver thread). */
 static struct pd_pool *pool;
+/* The decoded input; its arrays are reused, its contents are not. */
+static struct pd_trace trace;
+static bool trace_ready;
 
 /*
  * One input in `every` ends with the whole-state comparison: chosen by a
@@ -45,7 +48,7 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 				 const struct pd_model_ops *primary, struct pd_run_result *r)
 {
 	struct pd_run_opts o;
-	struct pd_trace t;
+	struct pd_trace *t = &trace;
 	enum pd_fuzz_verdict v;
 
 	memset(r, 0, sizeof(*r));
@@ -58,11 +61,13 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 		return PD_FUZZ_REJECTED;
 	if (pd_looks_like_text(buf, len))
 		return PD_FUZZ_REJECTED;
-	pd_trace_decode(buf, len, &t);
-	if (!pd_fuzz_cap_ok(cap, &t.cfg, t.nops)) {
-		pd_trace_free(&t);
-		return PD_FUZZ_REJECTED;
+	if (!trace_ready) {
+		pd_trace_init(t);
+		trace_ready = true;
 	}
+	pd_trace_decode_into(buf, len, t);
+	if (!pd_fuzz_cap_ok(cap, &t->cfg, t->nops))
+		return PD_FUZZ_REJECTED;
 	memset(&o, 0, sizeof(o));
 	o.primary = primary ? primary : pd_model_default_primary();
 	o.reference = pd_model_find("oracle");
@@ -73,8 +78,8 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 	if (!pool)
 		pool = pd_pool_new();
 	o.pool = pool;
-	pd_run(&t, &o, r);
-	pd_trace_free(&t);
+	o.valid = true;  /* straight from the decoder */
+	pd_run(t, &o, r);
 	if (r->diverged)
 		v = PD_FUZZ_DIVERGED;
 	else if (r->status == 2)

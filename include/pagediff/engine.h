@@ -154,6 +154,8 @@ struct pd_trace {
 /* An empty trace with the default config. */
 void pd_trace_init(struct pd_trace *t);
 void pd_trace_free(struct pd_trace *t);
+/* Empty again (default config), keeping the arrays' memory for reuse. */
+void pd_trace_clear(struct pd_trace *t);
 /* Append; the trace takes a copy (expect: takes ownership of fields). */
 void pd_trace_add_op(struct pd_trace *t, const struct pd_op *op, uint32_t line);
 void pd_trace_add_expect(struct pd_trace *t, struct pd_expect *e, uint32_t line);
@@ -194,8 +196,13 @@ const char *pd_status_name(unsigned status);
 #define PD_BYTES_VERSION   1
 #define PD_BYTES_HEADER    16   /* version + 15 config bytes */
 
-/* Every byte string decodes; *t gets the config and ops (no expectations). */
+/*
+ * Every byte string decodes; *t gets the config and ops (no expectations)
+ * and passes pd_trace_validate() (tests/unit/test_decode_fuzz.c).
+ */
 void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t);
+/* The same into an initialized trace, reusing its memory (pd_trace_clear). */
+void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t);
 /* Canonical bytes of a valid trace; *out is malloc'd. */
 int pd_trace_encode(const struct pd_trace *t, uint8_t **out, size_t *len,
 		    char *err, size_t errlen);
@@ -257,6 +264,11 @@ struct pd_run_opts {
 	 * is reset instead of destroyed and created.  NULL: no reuse.
 	 */
 	struct pd_pool *pool;
+	/*
+	 * The caller vouches that the trace passes pd_trace_validate(), as
+	 * pd_trace_decode() output does: the run does not check it again.
+	 */
+	bool        valid;
 };
 
 /*

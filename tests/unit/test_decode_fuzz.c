@@ -201,6 +201,39 @@ static bool test_live_index(void)
 	return true;
 }
 
+/*
+ * pd_trace_decode_into(), as the fuzz targets use it: one trace reused for
+ * every input (after a parsed trace with comments and expectations, and
+ * after longer and shorter inputs) decodes each as a new trace would.
+ */
+static bool test_decode_into_reuses(void)
+{
+	static const char text[] = "config frames=16 max_order=2\n# a comment\na0 = alloc order=1\n"
+				   "expect result ok\nfree a0\n";
+	uint64_t seed = 0xdec0de;
+	uint8_t buf[512];
+	struct pd_trace reused, fresh;
+	char err[256];
+
+	ASSERTF(pd_trace_parse(text, sizeof(text) - 1, "t", &reused, err, sizeof(err)) == 0, "%s", err);
+	ASSERT(reused.nexpects == 1 && reused.nops == 2);
+	for (int it = 0; it < 2000; it++) {
+		size_t n = (size_t)(next_rand(&seed) % sizeof(buf));
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint8_t)next_rand(&seed);
+		pd_trace_decode_into(buf, n, &reused);
+		pd_trace_decode(buf, n, &fresh);
+		ASSERTF(pd_trace_ops_equal(&reused, &fresh), "iter %d: decode_into differs", it);
+		ASSERTF(reused.nexpects == 0 && reused.nitems == fresh.nitems,
+			"iter %d: %zu expects, %zu items left over", it, reused.nexpects,
+			reused.nitems);
+		pd_trace_free(&fresh);
+	}
+	pd_trace_free(&reused);
+	return true;
+}
+
 int main(void)
 {
 	static const struct test tests[] = {
@@ -209,6 +242,7 @@ int main(void)
 		TEST(test_reductions),
 		TEST(test_live_index),
 		TEST(test_random_bytes),
+		TEST(test_decode_into_reuses),
 	};
 
 	return RUN_TESTS(tests);
