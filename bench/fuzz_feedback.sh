@@ -13,7 +13,7 @@
 # the off half on another core.  MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
 # need fewer than ten ops, and short inputs run many times faster.
 # TRACE_CMP="impl none" also compares builds by PAGEDIFF_FUZZ_TRACE_CMP
-# (default "impl"): does tracing the impl's comparisons find a bug in
+# (default "none"): does tracing the impl's comparisons find a bug in
 # fewer executions?  Each line then also gives the seconds the run took.
 #
 #   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
@@ -30,9 +30,9 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for bug in "${bugs[@]}"; do
-for tc in ${TRACE_CMP:-impl}; do
+for tc in ${TRACE_CMP:-none}; do
 	dir=build/fuzz-bug$bug
-	[ "$tc" = impl ] || dir=build/fuzz-bug$bug-tc$tc
+	[ "$tc" = none ] || dir=build/fuzz-bug$bug-tc$tc
 	cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" -DPAGEDIFF_FUZZ_TRACE_CMP="$tc" >/dev/null
 	cmake --build "$dir" --target fuzz_diff fuzz_seeds >/dev/null
