@@ -52,7 +52,7 @@ char *pd_xstrdup(const char *s)
 	return pd_xstrndup(s, strlen(s));
 }
 
-void pd_grow(void **arr, size_t *cap, size_t need, size_t sz)
+void pd_grow_slow(void **arr, size_t *cap, size_t need, size_t sz)
 {
 	size_t c = *cap ? *cap : 8;
 

@@ -17,7 +17,12 @@ void *pd_xrealloc(void *p, size_t n);
 char *pd_xstrdup(const char *s);
 char *pd_xstrndup(const char *s, size_t n);
 /* Grow *arr (of *cap elements of size sz) to hold at least `need`. */
-void pd_grow(void **arr, size_t *cap, size_t need, size_t sz);
+void pd_grow_slow(void **arr, size_t *cap, size_t need, size_t sz);
+static inline void pd_grow(void **arr, size_t *cap, size_t need, size_t sz)
+{
+	if (need > *cap)
+		pd_grow_slow(arr, cap, need, sz);
+}
 
 struct pd_strbuf {
 	char  *s;     /* NUL-terminated once anything was added; may be NULL */

@@ -68,6 +68,9 @@ static void *xa_erase(struct xarray *xa, uint32_t index)
 
 static void xa_destroy(struct xarray *xa)
 {
+	/* xa_erase frees a node when it empties: no entries, no nodes. */
+	if (!xa->nr_entries)
+		return;
 	for (unsigned i = 0; i < XA_CHUNK_SIZE; i++) {
 		struct xa_node *node = xa->root[i];
 
