@@ -7,9 +7,11 @@
 #
 # on three corpora:
 #   seeds        the seed corpus (corpus/seeds, 11-25 ops, 8..512 frames)
-#   100ops-1k    `pagediff random --ops 100 --frames-log2 10` (~100 ops, 1024 frames)
-#   100ops-64k   `pagediff random --ops 100 --frames-log2 16` (~100 ops, 65,536 frames;
-#                the target's frames cap raised with PAGEDIFF_FUZZ_FRAMES_LOG2=16)
+#   100ops-1k    16 inputs of `pagediff random --seed 1 --ops 100 --frames-log2 10`
+#                (~100 ops, 1024 frames)
+#   100ops-64k   16 inputs of `pagediff random --seed 1 --ops 100 --frames-log2 16`
+#                (~100 ops, 65,536 frames; the target's frames cap raised with
+#                PAGEDIFF_FUZZ_FRAMES_LOG2=16)
 #
 # Two figures for libFuzzer: `run` executes the corpus files as they are,
 # repeatedly (-runs=K on the files: the target's own cost), `fuzz` is
@@ -50,7 +52,7 @@ pagediff=build/fuzz/pagediff
 mkdir -p "$tmp/seeds" "$tmp/100ops-1k" "$tmp/100ops-64k"
 cp build/fuzz/corpus/seeds/*.bin "$tmp/seeds/"
 $pagediff random --seed 1 --runs 16 --ops 100 --frames-log2 10 --emit "$tmp/100ops-1k" >/dev/null
-$pagediff random --seed 1 --runs 2 --ops 100 --frames-log2 16 --emit "$tmp/100ops-64k" >/dev/null
+$pagediff random --seed 1 --runs 16 --ops 100 --frames-log2 16 --emit "$tmp/100ops-64k" >/dev/null
 corpora=(seeds 100ops-1k)
 [ -n "${SKIP_64K:-}" ] || corpora+=(100ops-64k)
 

@@ -12,9 +12,11 @@
 # FEEDBACK_MODES="1 0" (the default) says which modes to run, e.g. "0" to run
 # the off half on another core.  MAX_LEN (default 256 bytes, ~50 ops) bounds the inputs: both planted bugs
 # need fewer than ten ops, and short inputs run many times faster.
-# TRACE_CMP="impl none" also compares builds by PAGEDIFF_FUZZ_TRACE_CMP
-# (default "none"): does tracing the impl's comparisons find a bug in
-# fewer executions?  Each line then also gives the seconds the run took.
+# VARIANTS compares builds: a list of LABEL or LABEL:CMAKE-ARGS (commas for
+# spaces), e.g. VARIANTS="base tc-impl:-DPAGEDIFF_FUZZ_TRACE_CMP=impl"
+# (default "base": the default build).  Does tracing the impl's comparisons
+# or covering the engine find a bug in fewer executions?  Each line also
+# gives the seconds the run took (noisy; executions are the figure).
 #
 #   bash bench/fuzz_feedback.sh [SEEDS] [MAX_RUNS] [BUGS...]     (default 7 20000 1 2)
 set -euo pipefail
@@ -30,11 +32,14 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for bug in "${bugs[@]}"; do
-for tc in ${TRACE_CMP:-none}; do
+for variant in ${VARIANTS:-base}; do
+	label=${variant%%:*}
+	args=()
+	[ "$variant" = "$label" ] || IFS=, read -r -a args <<<"${variant#*:}"
 	dir=build/fuzz-bug$bug
-	[ "$tc" = none ] || dir=build/fuzz-bug$bug-tc$tc
+	[ "$label" = base ] || dir=build/fuzz-bug$bug-$label
 	cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" -DPAGEDIFF_FUZZ_TRACE_CMP="$tc" >/dev/null
+		-DPAGEDIFF_LIBFUZZER=ON -DPAGEDIFF_PLANTED_BUG="$bug" "${args[@]}" >/dev/null
 	cmake --build "$dir" --target fuzz_diff fuzz_seeds >/dev/null
 	for fb in ${FEEDBACK_MODES:-1 0}; do
 		list=()
@@ -50,17 +55,17 @@ for tc in ${TRACE_CMP:-none}; do
 			n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -1)
 			if grep -q '^DIVERGENCE:' "$tmp/log"; then
 				sig=$(sed -n 's/^DIVERGENCE: //p' "$tmp/log" | head -1)
-				echo "bug $bug trace-cmp=$tc feedback=$fb seed $s: crash after $n runs, $t s ($sig)"
+				echo "bug $bug variant=$label feedback=$fb seed $s: crash after $n runs, $t s ($sig)"
 				list+=("$n")
 			else
-				echo "bug $bug trace-cmp=$tc feedback=$fb seed $s: nothing in $max_runs runs, $t s"
+				echo "bug $bug variant=$label feedback=$fb seed $s: nothing in $max_runs runs, $t s"
 				list+=("$max_runs")
 			fi
 			tlist+=("$t")
 		done
 		med=$(printf '%s\n' "${list[@]}" | median)
 		tmed=$(printf '%s\n' "${tlist[@]}" | median)
-		echo "== bug $bug trace-cmp=$tc feedback=$fb: median runs to first crash $med (of ${list[*]}; cap $max_runs), median $tmed s"
+		echo "== bug $bug variant=$label feedback=$fb: median runs to first crash $med (of ${list[*]}; cap $max_runs), median $tmed s"
 	done
 done
 done
