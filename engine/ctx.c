@@ -6,17 +6,6 @@
 
 #include "ctx.h"
 
-void pd_ctx_begin_record(struct pd_ctx *ctx)
-{
-	ctx->replay = false;
-	ctx->nlog = 0;
-	ctx->pos = 0;
-	ctx->overflow = false;
-	ctx->nviol = 0;
-	ctx->ntouch = 0;
-	ctx->touch_all = false;
-}
-
 void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from)
 {
 	ctx->replay = true;

@@ -40,7 +40,16 @@ struct pd_ctx {
 };
 
 /* Start a call in which the model chooses and records its placements. */
-void pd_ctx_begin_record(struct pd_ctx *ctx);
+static inline void pd_ctx_begin_record(struct pd_ctx *ctx)
+{
+	ctx->replay = false;
+	ctx->nlog = 0;
+	ctx->pos = 0;
+	ctx->overflow = false;
+	ctx->nviol = 0;
+	ctx->ntouch = 0;
+	ctx->touch_all = false;
+}
 /* Start a call that must replay the placements recorded in `from`. */
 void pd_ctx_begin_replay(struct pd_ctx *ctx, const struct pd_ctx *from);
 /* Placements logged but not taken by a replaying model. */
