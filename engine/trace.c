@@ -18,8 +18,10 @@ void pd_trace_init(struct pd_trace *t)
 /* Drop the items' own allocations (comment text, expect fields). */
 static void free_item_data(struct pd_trace *t)
 {
+	/* Most items own nothing; free(NULL) is not free under ASan. */
 	for (size_t i = 0; i < t->nitems; i++)
-		free(t->items[i].text);
+		if (t->items[i].text)
+			free(t->items[i].text);
 	for (size_t i = 0; i < t->nexpects; i++)
 		free(t->expects[i].fields);
 }

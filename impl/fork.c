@@ -31,7 +31,7 @@ void exit_mmap(struct impl *m, unsigned proc)
 
 	vma_span(mm, &start, &end);
 	zap_pte_range(m, proc, start, end);   /* touches every mapped PTE */
-	free_pgtables(mm);
+	free_pgtables(m, mm);
 	memset(mm, 0, sizeof(*mm));
 	m->live_procs--;
 	touch_proc(m, proc);
@@ -67,7 +67,7 @@ static int fork_copy_page(struct impl *m, unsigned child, unsigned v, uint32_t s
 	SetPageAnon(page);
 	SetPageAnonExclusive(page);
 	page_add_anon_rmap(m, pfn, child, v);
-	*pte_alloc(&m->mm[child], v) = mk_pte(pfn, mte_needs_foa(m, pfn, mte), true);
+	*pte_alloc(m, &m->mm[child], v) = mk_pte(pfn, mte_needs_foa(m, pfn, mte), true);
 	return PD_OK;
 }
 
@@ -112,7 +112,7 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		if (is_swap_pte(pte)) {
 			swap_duplicate(m, pte_swp_offset(pte));
 			*src = pte_swp_clear_exclusive(pte);
-			*pte_alloc(child, v) = *src;
+			*pte_alloc(m, child, v) = *src;
 			continue;
 		}
 		page = pfn_to_page(m, pte_pfn(pte));
@@ -129,7 +129,7 @@ void impl_op_fork(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 		ClearPageAnonExclusive(page);
 #endif
 		*src = pte_wrprotect(pte);
-		*pte_alloc(child, v) = *src;
+		*pte_alloc(m, child, v) = *src;
 		page_add_anon_rmap(m, pte_pfn(pte), call->child, v);
 		page->_refcount++;
 	}

@@ -15,24 +15,41 @@
 
 #include "internal.h"
 
-pte_t *pte_alloc(struct mm *mm, unsigned v)
+pte_t *pte_alloc(struct impl *m, struct mm *mm, unsigned v)
 {
 	pte_t **tablep = &mm->pgd[v >> PTE_SHIFT];
 
 	if (!*tablep) {
-		*tablep = calloc(PTRS_PER_PTE, sizeof(pte_t));
-		if (!*tablep)
-			abort();
+		if (m->nr_pt_free) {
+			*tablep = m->pt_free[--m->nr_pt_free];
+			memset(*tablep, 0, PTRS_PER_PTE * sizeof(pte_t));
+		} else {
+			*tablep = calloc(PTRS_PER_PTE, sizeof(pte_t));
+			if (!*tablep)
+				abort();
+		}
 	}
 	return &(*tablep)[v & (PTRS_PER_PTE - 1)];
 }
 
-void free_pgtables(struct mm *mm)
+/* Every table of mm goes to the quicklist (which holds all there can be). */
+void free_pgtables(struct impl *m, struct mm *mm)
 {
 	for (unsigned i = 0; i < PTRS_PER_PGD; i++) {
-		free(mm->pgd[i]);
+		if (!mm->pgd[i])
+			continue;
+		if (m->nr_pt_free < sizeof(m->pt_free) / sizeof(m->pt_free[0]))
+			m->pt_free[m->nr_pt_free++] = mm->pgd[i];
+		else
+			free(mm->pgd[i]);
 		mm->pgd[i] = NULL;
 	}
+}
+
+void pte_quicklist_free(struct impl *m)
+{
+	while (m->nr_pt_free)
+		free(m->pt_free[--m->nr_pt_free]);
 }
 
 /* Drop one PTE: its page reference, or its slot reference (V9). */
@@ -97,7 +114,7 @@ static int map_new_anon_page(struct impl *m, unsigned proc, unsigned v,
 	SetPageAnonExclusive(page);
 	page_add_anon_rmap(m, pfn, proc, v);   /* touches the page */
 	touch_ptes(m, proc, v, 1);
-	*pte_alloc(&m->mm[proc], v) = mk_pte(pfn, foa, writable);
+	*pte_alloc(m, &m->mm[proc], v) = mk_pte(pfn, foa, writable);
 	/* R5: mapped fault-on-access in the same call: the access retries */
 	return foa ? PD_RETRY : PD_OK;
 }

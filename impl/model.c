@@ -48,7 +48,8 @@ static void impl_destroy(void *model)
 		return;
 	impl_destroy(m->pristine);
 	for (unsigned p = 0; p < PD_MAX_PROCS; p++)
-		free_pgtables(&m->mm[p]);
+		free_pgtables(m, &m->mm[p]);
+	pte_quicklist_free(m);
 	swap_destroy(m);
 	free(m->mem_map);
 	free(m->tags);

@@ -180,7 +180,7 @@ static void reset_swap(struct impl *m, const struct impl *p)
 static void reset_procs(struct impl *m, const struct impl *p)
 {
 	for (unsigned q = 0; q < PD_MAX_PROCS; q++)
-		free_pgtables(&m->mm[q]);
+		free_pgtables(m, &m->mm[q]);
 	memcpy(m->mm, p->mm, sizeof(m->mm));
 	m->live_procs = p->live_procs;
 	memcpy(m->gup, p->gup, sizeof(m->gup));
