@@ -519,8 +519,9 @@ static inline void record_block_placement(struct pd_ctx *ctx, uint32_t pfn, unsi
  *              allocated page changes (rmap, refcount, swap cache, AE,
  *              content, tags, reservation); the frames of every unit
  *              accept_page accepts (`accepted` is per frame)
- *   PTEs       a range where VMAs change (mmap, zap, fork), one PTE where
- *              a fault or try_to_unmap writes it
+ *   PTEs       a range where VMAs change (mmap, zap; exit and fork: the
+ *              span of mapped vpages, vma_span), one PTE where a fault or
+ *              try_to_unmap writes it
  *   procs      spawn, exit, fork (the child), pin (has_pinned)
  *   slots      count, cache, content and tags changes (swap.c, swapout)
  *   units, tag blocks  where their counters change

@@ -474,6 +474,20 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 		pd_violation(ctx, "check", "oracle: %u free frames counted, %u frames FREE (B3)",
 			     o->free_frames, nfree);
 
+	/* V1, V9: outside a mapping, and in a dead process, a vpage is as at boot. */
+	for (p = 0; p < PD_MAX_PROCS; p++) {
+		for (v = 0; v < o->cfg.vpages; v++) {
+			const struct o_vpage *vp = &o->procs[p].vp[v];
+
+			if (o->procs[p].alive && vp->mapped)
+				continue;
+			if (vp->mapped || vp->mte || vp->kind != PD_PTE_NONE || vp->writable ||
+			    vp->exclusive || vp->frame != PD_NO_FRAME || vp->slot != PD_NO_SLOT)
+				pd_violation(ctx, "check", "oracle: proc %u vpage %u is not as at boot, but %s",
+					     p, v, o->procs[p].alive ? "unmapped" : "its process is not alive");
+		}
+	}
+
 	/* V9: mapcount == #PRESENT/FOA PTEs; writable => AE. */
 	memset(o->scratch, 0, (size_t)max * sizeof(*o->scratch));
 	for (p = 0; p < PD_MAX_PROCS; p++) {

@@ -30,6 +30,8 @@
  *   deferred_frames == sum of 2^order over DEFERRED heads           (L5)
  *   deferred[0 .. nr_deferred) == the DEFERRED heads                (L5)
  *   free_frames == #FREE frames                                      (B3)
+ *   a vpage outside a mapping, or of a process not alive, is as at
+ *   boot (o_vpage_init): exit and fork walk only the mapped span  (V1, V9)
  *
  * What an op changed (PD_CAP_TOUCH): every op runs with o->ctx set to
  * its call's ctx, and the state is written only through the accessors at

@@ -970,6 +970,51 @@ static bool test_fork_copy_failure(void)
 	return true;
 }
 
+/*
+ * Exit and fork walk only the span of mapped vpages (mapped_span), which
+ * relies on every other vpage being as at boot; check() says so, and
+ * says so when a hand-corrupted vpage of a dead or unmapped range is not.
+ */
+static bool check_names(const char *what)
+{
+	struct pd_ctx c;
+	bool seen = false;
+
+	pd_ctx_begin_record(&c);
+	O->check(F.m, &c);
+	for (unsigned i = 0; i < c.nviol && i < PD_CTX_MAX_VIOLATIONS; i++)
+		seen |= strstr(c.viol[i].msg, what) != NULL;
+	return seen;
+}
+
+static bool test_unmapped_vpages_as_at_boot(void)
+{
+	struct pd_config c = small_cfg();
+	struct oracle *o;
+
+	ASSERT(setup(&c));
+	if (!O->check)
+		return true;  /* built without PAGEDIFF_ORACLE_CHECK */
+	o = F.m;
+	ASSERT_EQ(run(c_proc(PD_OP_SPAWN, 0)), PD_OK);
+	ASSERT_EQ(run(c_mmap(0, 2, 3, true)), PD_OK);
+	ASSERT_EQ(run(c_write(0, 3, 1, 0, 0)), PD_OK);
+	ASSERT_EQ(run(c_fork(0, 1)), PD_OK);
+	ASSERT_EQ(pte(1, 3).kind, PD_PTE_PRESENT);
+	ASSERT_EQ(run(c_proc(PD_OP_EXIT, 1)), PD_OK);
+	ASSERT_EQ(pte(1, 3).kind, PD_PTE_NONE);
+	ASSERT_EQ(pte(1, 3).mapped, 0);
+	ASSERT(!check_names("not as at boot"));
+	o->procs[1].vp[4].slot = 0;  /* dead process */
+	ASSERT(check_names("proc 1 vpage 4 is not as at boot, but its process is not alive"));
+	o->procs[1].vp[4].slot = PD_NO_SLOT;
+	o->procs[0].vp[0].mte = true;  /* live, outside the mapping */
+	ASSERT(check_names("proc 0 vpage 0 is not as at boot, but unmapped"));
+	o->procs[0].vp[0].mte = false;
+	ASSERT(!check_names("not as at boot"));
+	return true;
+}
+
 /* ---- G: pins and references ------------------------------------------ */
 
 /* G2: a read pin of a shared page unshares (copy, mapped read-only). */
@@ -2597,6 +2642,7 @@ static const struct {
 	TEST(test_cow_after_fork),
 	TEST(test_fork_pinned_copies),
 	TEST(test_fork_copy_failure),
+	TEST(test_unmapped_vpages_as_at_boot),
 	TEST(test_read_pin_unshares),
 	TEST(test_read_pin_prev_shared_reuses),
 	TEST(test_pin_none),
