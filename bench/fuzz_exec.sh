@@ -17,9 +17,11 @@
 # repeatedly (-runs=K on the files: the target's own cost), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
 # seconds.  AFL++'s is execs_per_sec from fuzzer_stats after `afl-fuzz -V SECS`.
-# "(N% refused)": inputs the target refused without running them (beyond
-# the config cap); AFL++'s own havoc does not know the cap, so its exec/s
-# counts those cheap refusals too.
+# "(N% refused, M% new models)": inputs the target refused without running
+# them (beyond the config cap), and inputs whose config had no models in
+# the pool (a mutated config: both models created and booted, O(frames)).
+# AFL++'s own havoc does not know the cap, so its exec/s counts those cheap
+# refusals too.
 # Every execution runs as fuzzing runs it (docs/fuzzing.md, "What one
 # execution compares"): the engine's fast mode, after every op a
 # comparison of what the op touched, at the end of the input everything
@@ -91,10 +93,13 @@ fuzz_rate() {
 	refused
 }
 
-# " (N% refused)" from the stats file, if any input was refused.
+# " (N% refused, M% new models)" from the stats files.
 refused() {
 	ls "$tmp"/stats.* >/dev/null 2>&1 || return 0
-	cat "$tmp"/stats.* | awk '{ r += $2; f += $4 } END { if (r + f) printf " (%.0f%% refused)", 100 * f / (r + f) }'
+	cat "$tmp"/stats.* | awk '{ r += $2; f += $4; h += $6; m += $8 }
+		END { if (r + f) printf " (%.0f%% refused", 100 * f / (r + f)
+		      if (h + m) printf ", %.1f%% new models", 100 * m / (h + m)
+		      if (r + f) printf ")" }'
 }
 
 export PAGEDIFF_FUZZ_FULL_EVERY=${FULL_EVERY:-64}

@@ -6,8 +6,12 @@
  * that alone is more than a whole fuzz execution may cost.  A pool keeps
  * the pairs of the last few configs and resets them instead (the model's
  * reset(), whose cost follows what the last input changed).  Entries are
- * keyed by the config and the two model tables; the least recently used
- * one goes when the pool is full or holds too many frames.
+ * keyed by the config and the two model tables.  When the pool is full or
+ * holds too many frames, the least recently used entry that was never
+ * reused goes first, then the least recently used of all: a fuzzer's
+ * mutated configs are mostly run once, and would otherwise push out the
+ * corpus's configs, which every other input needs (at 65,536 frames a
+ * miss costs two boots, ~1-2 ms).
  *
  * A reset that fails drops the model: the run creates a new one.  Nothing
  * else of a run stays in the pool but the incremental comparison's visit
@@ -69,14 +73,22 @@ static size_t pooled_frames(const struct pd_pool *pool)
 	return n;
 }
 
-static struct pd_pool_entry *least_recent(struct pd_pool *pool)
+/* The entry to drop: the least recent never reused, else the least recent. */
+static struct pd_pool_entry *victim(struct pd_pool *pool)
 {
-	struct pd_pool_entry *lru = NULL;
+	struct pd_pool_entry *lru = NULL, *once = NULL;
 
-	for (int k = 0; k < POOL_ENTRIES; k++)
-		if (pool->e[k].used && (!lru || pool->e[k].lru < lru->lru))
-			lru = &pool->e[k];
-	return lru;
+	for (int k = 0; k < POOL_ENTRIES; k++) {
+		struct pd_pool_entry *e = &pool->e[k];
+
+		if (!e->used)
+			continue;
+		if (!lru || e->lru < lru->lru)
+			lru = e;
+		if (e->uses <= 1 && (!once || e->lru < once->lru))
+			once = e;
+	}
+	return once ? once : lru;
 }
 
 /* Make room for a config of `frames` frames and return a free entry. */
@@ -84,12 +96,12 @@ static struct pd_pool_entry *entry_alloc(struct pd_pool *pool, size_t frames)
 {
 	struct pd_pool_entry *e;
 
-	while (pooled_frames(pool) + frames > POOL_FRAMES && (e = least_recent(pool)))
+	while (pooled_frames(pool) + frames > POOL_FRAMES && (e = victim(pool)))
 		entry_drop(e);
 	for (int k = 0; k < POOL_ENTRIES; k++)
 		if (!pool->e[k].used)
 			return &pool->e[k];
-	e = least_recent(pool);
+	e = victim(pool);
 	entry_drop(e);
 	return e;
 }
@@ -136,6 +148,7 @@ struct pd_pool_entry *pd_pool_take(struct pd_pool *pool, const struct pd_config 
 		entry_reset(e, 0);
 		entry_reset(e, 1);
 		e->lru = ++pool->clock;
+		e->uses++;
 		if (e->m[0] && e->m[1])
 			pool->hits++;
 		else
@@ -146,6 +159,7 @@ struct pd_pool_entry *pd_pool_take(struct pd_pool *pool, const struct pd_config 
 	e = entry_alloc(pool, pd_nr_frames(cfg));
 	e->used = true;
 	e->lru = ++pool->clock;
+	e->uses = 1;
 	e->cfg = *cfg;
 	e->ops[0] = primary;
 	e->ops[1] = reference;

@@ -93,6 +93,7 @@ void pd_visit_next(struct pd_visit *v);
 struct pd_pool_entry {
 	bool      used;
 	uint64_t  lru;
+	unsigned  uses;     /* runs that took it; 1: not yet reused */
 	struct pd_config cfg;
 	const struct pd_model_ops *ops[2];
 	void     *m[2];

@@ -24,8 +24,10 @@
  *                              sooner, docs/fuzzing.md)
  *   PAGEDIFF_FUZZ_MUTATOR=0    libFuzzer's own mutations only (mutator.c)
  *   PAGEDIFF_FUZZ_STATS=PREFIX every 1024 inputs and at exit, write
- *                              "ran N refused M" to PREFIX.<pid>: how many
- *                              inputs ran and how many the cap refused
+ *                              "ran N refused M pool_hits H pool_misses X"
+ *                              to PREFIX.<pid>: how many inputs ran, how
+ *                              many the cap refused, and how many found
+ *                              models of their config in the pool
  *                              (bench/fuzz_exec.sh; AFL++'s own mutations
  *                              are not cap-aware).  Periodic because
  *                              afl-fuzz ends its persistent children with
@@ -58,7 +60,11 @@ static void write_stats(void)
 	snprintf(path, sizeof(path), "%s.%ld", stats_file, (long)getpid());
 	f = fopen(path, "w");
 	if (f) {
-		fprintf(f, "ran %llu refused %llu\n", nr_ran, nr_refused);
+		unsigned long long hits = 0, misses = 0;
+
+		pd_fuzz_pool_stats(&hits, &misses);
+		fprintf(f, "ran %llu refused %llu pool_hits %llu pool_misses %llu\n", nr_ran,
+			nr_refused, hits, misses);
 		fclose(f);
 	}
 }

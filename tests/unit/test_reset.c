@@ -21,6 +21,7 @@
  * trace pairs (default 400).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,51 @@ static bool test_pool_without_reset(void)
 	return true;
 }
 
+/* Run a one-op trace of config "frames=8 max_order=0 slots=N" on the pool. */
+static bool run_slots_cfg(struct pd_pool *pool, unsigned slots, struct pd_config *cfg)
+{
+	char text[128], err[256];
+	struct pd_run_opts o;
+	struct pd_run_result r;
+	struct pd_trace t;
+
+	snprintf(text, sizeof(text), "config frames=8 max_order=0 slots=%u\na0 = alloc order=0\n",
+		 slots);
+	ASSERTF(pd_trace_parse(text, strlen(text), "t", &t, err, sizeof(err)) == 0, "%s", err);
+	memset(&o, 0, sizeof(o));
+	o.primary = &pd_oracle_ops;
+	o.reference = &pd_oracle_ops;
+	o.fast = true;
+	o.pool = pool;
+	ASSERT(pd_run(&t, &o, &r) == 0);
+	*cfg = t.cfg;
+	pd_run_result_free(&r);
+	pd_trace_free(&t);
+	return true;
+}
+
+/*
+ * A full pool drops a config that was never reused before one that was:
+ * a fuzzer's mutated configs run once and must not push out the corpus's.
+ */
+static bool test_pool_keeps_reused_configs(void)
+{
+	struct pd_pool *pool = pd_pool_new();
+	struct pd_config reused, first_once, c;
+
+	ASSERT(run_slots_cfg(pool, 1, &reused));
+	ASSERT(run_slots_cfg(pool, 1, &reused));   /* reused */
+	ASSERT(run_slots_cfg(pool, 2, &first_once));
+	for (unsigned s = 3; s < 3 + 100; s++)     /* more configs than the pool holds */
+		ASSERT(run_slots_cfg(pool, s, &c));
+	ASSERT(pd_pool_peek(pool, &c, &pd_oracle_ops, &pd_oracle_ops));
+	ASSERTF(!pd_pool_peek(pool, &first_once, &pd_oracle_ops, &pd_oracle_ops),
+		"the pool never filled up: the test tests nothing");
+	ASSERT(pd_pool_peek(pool, &reused, &pd_oracle_ops, &pd_oracle_ops));
+	pd_pool_free(pool);
+	return true;
+}
+
 /* The toy's bug found in fast mode is reported as in the default mode. */
 static bool test_fast_reports_like_default(void)
 {
@@ -298,6 +344,7 @@ int main(void)
 		TEST(test_impl_reset_is_new),
 #endif
 		TEST(test_pool_without_reset),
+		TEST(test_pool_keeps_reused_configs),
 		TEST(test_fast_reports_like_default),
 		TEST(test_fast_clean_is_clean),
 	};
