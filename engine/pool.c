@@ -24,17 +24,26 @@
 #include "run.h"
 
 #define POOL_ENTRIES 64
-#define POOL_FRAMES  (1u << 20)   /* frames of all entries' configs together */
+#define POOL_FRAMES  (1u << 20)   /* default: frames of all entries' configs together */
 
 struct pd_pool {
 	struct pd_pool_entry e[POOL_ENTRIES];
 	uint64_t clock;
+	size_t max_frames;
 	unsigned long long hits, misses;
 };
 
+struct pd_pool *pd_pool_new_sized(size_t max_frames)
+{
+	struct pd_pool *pool = pd_xcalloc(1, sizeof(struct pd_pool));
+
+	pool->max_frames = max_frames;
+	return pool;
+}
+
 struct pd_pool *pd_pool_new(void)
 {
-	return pd_xcalloc(1, sizeof(struct pd_pool));
+	return pd_pool_new_sized(POOL_FRAMES);
 }
 
 static void entry_drop(struct pd_pool_entry *e)
@@ -96,7 +105,7 @@ static struct pd_pool_entry *entry_alloc(struct pd_pool *pool, size_t frames)
 {
 	struct pd_pool_entry *e;
 
-	while (pooled_frames(pool) + frames > POOL_FRAMES && (e = victim(pool)))
+	while (pooled_frames(pool) + frames > pool->max_frames && (e = victim(pool)))
 		entry_drop(e);
 	for (int k = 0; k < POOL_ENTRIES; k++)
 		if (!pool->e[k].used)

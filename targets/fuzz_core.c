@@ -39,6 +39,21 @@ static bool full_end_due(const uint8_t *buf, size_t len, unsigned every)
 	return h % every == 0;
 }
 
+/*
+ * Pool room: 32 configs at the cap's largest zone, within 2^20..2^21
+ * frames (~360 MB of models at 2^16-frame configs).  A fuzzer mutates
+ * configs, and each miss creates and boots two models, 1-2 ms at 2^16
+ * frames: with room for 16 such configs 16% of inputs missed, with 32 9%.
+ */
+static size_t pool_frames(const struct pd_fuzz_cap *cap)
+{
+	size_t want = (size_t)32 << cap->frames_log2;
+
+	if (want < ((size_t)1 << 20))
+		return (size_t)1 << 20;
+	return want < ((size_t)1 << 21) ? want : (size_t)1 << 21;
+}
+
 void pd_fuzz_pool_stats(unsigned long long *hits, unsigned long long *misses)
 {
 	pd_pool_stats(pool, hits, misses);
@@ -76,7 +91,7 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 	o.fast = true;
 	o.fast_full_end = full_end_due(buf, len, cap->full_every);
 	if (!pool)
-		pool = pd_pool_new();
+		pool = pd_pool_new_sized(pool_frames(cap));
 	o.pool = pool;
 	o.valid = true;  /* straight from the decoder */
 	pd_run(t, &o, r);

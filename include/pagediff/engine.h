@@ -317,12 +317,15 @@ void pd_run_result_free(struct pd_run_result *r);
 
 /*
  * A pool of models kept between runs (pd_run_opts.pool), for fuzz drivers
- * that run millions of inputs: a few configs' model pairs, least recently
- * used evicted.  A model is only ever handed out again after its reset()
- * succeeded, so no state of one input reaches the next
- * (tests/unit/test_reset.c).  Not thread-safe: one pool per thread.
+ * that run millions of inputs: up to 64 configs' model pairs, of at most
+ * max_frames frames together (pd_pool_new: 2^20); the least recently used
+ * of those never reused is evicted first.  A model is only ever handed
+ * out again after its reset() succeeded, so no state of one input
+ * reaches the next (tests/unit/test_reset.c).  Not thread-safe: one pool
+ * per thread.
  */
 struct pd_pool *pd_pool_new(void);
+struct pd_pool *pd_pool_new_sized(size_t max_frames);
 void pd_pool_free(struct pd_pool *pool);
 /* How often a run got reset models (hits) or created them (misses). */
 void pd_pool_stats(const struct pd_pool *pool, unsigned long long *hits,

@@ -268,6 +268,23 @@ static bool test_pool_keeps_reused_configs(void)
 	return true;
 }
 
+/* A sized pool holds configs of at most that many frames together. */
+static bool test_pool_frames_limit(void)
+{
+	struct pd_pool *pool = pd_pool_new_sized(16);
+	struct pd_config c1, c2, c3;
+
+	ASSERT(run_slots_cfg(pool, 1, &c1));  /* 8 frames each */
+	ASSERT(run_slots_cfg(pool, 2, &c2));
+	ASSERT(pd_pool_peek(pool, &c1, &pd_oracle_ops, &pd_oracle_ops));
+	ASSERT(run_slots_cfg(pool, 3, &c3));
+	ASSERT(!pd_pool_peek(pool, &c1, &pd_oracle_ops, &pd_oracle_ops));
+	ASSERT(pd_pool_peek(pool, &c2, &pd_oracle_ops, &pd_oracle_ops));
+	ASSERT(pd_pool_peek(pool, &c3, &pd_oracle_ops, &pd_oracle_ops));
+	pd_pool_free(pool);
+	return true;
+}
+
 /* The toy's bug found in fast mode is reported as in the default mode. */
 static bool test_fast_reports_like_default(void)
 {
@@ -345,6 +362,7 @@ int main(void)
 #endif
 		TEST(test_pool_without_reset),
 		TEST(test_pool_keeps_reused_configs),
+		TEST(test_pool_frames_limit),
 		TEST(test_fast_reports_like_default),
 		TEST(test_fast_clean_is_clean),
 	};
