@@ -68,10 +68,7 @@ struct pd_item *pd_trace_add_item(struct pd_trace *t, unsigned kind, uint32_t li
 
 void pd_trace_add_op(struct pd_trace *t, const struct pd_op *op, uint32_t line)
 {
-	size_t cap = t->ops_cap;
-
-	pd_grow((void **)&t->ops, &t->ops_cap, t->nops + 1, sizeof(*t->ops));
-	pd_grow((void **)&t->op_line, &cap, t->nops + 1, sizeof(*t->op_line));
+	pd_trace_reserve_ops(t, 1);
 	t->ops[t->nops] = *op;
 	t->op_line[t->nops] = line;
 	pd_trace_add_item(t, PD_ITEM_OP, line, t->nops);
