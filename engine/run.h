@@ -74,6 +74,13 @@ struct pd_change {
  * (a stamp from an earlier run can never equal the current epoch), and
  * the arrays are cleared when it wraps.
  */
+/* One object: its kind, process (PTE, proc) and index. */
+struct pd_obj_ref {
+	uint8_t  obj;
+	uint8_t  proc;
+	uint32_t index;
+};
+
 struct pd_visit {
 	uint32_t  epoch;
 	uint32_t *frame, *pte, *slot, *unit, *tagblock;
@@ -143,11 +150,14 @@ struct pd_runner {
 
 	/*
 	 * Fast mode (pd_run_opts.fast): no change history (h_* NULL), and
-	 * every object touched during the input, for the end comparison.
+	 * every object compared during the input, once each, for the end
+	 * comparison.  An object is new to the input when its visit stamp is
+	 * not above input_epoch, the epoch before the input's first op.
 	 */
 	bool      fast;
-	struct pd_touch_rec *itouch;
-	size_t    nitouch, itouch_cap;
+	struct pd_obj_ref *iseen;
+	size_t    niseen, iseen_cap;
+	uint32_t  input_epoch;
 	bool      itouch_all;     /* an op overflowed its touch list */
 
 	/* What differs after the current op. */

@@ -427,6 +427,8 @@ void pd_state_init(struct pd_runner *rn)
 		pd_visit_init(&rn->own_vis, c);
 		rn->vis = &rn->own_vis;
 	}
+	if (rn->vis)
+		rn->input_epoch = rn->vis->epoch;
 }
 
 void pd_state_free(struct pd_runner *rn)
@@ -437,7 +439,7 @@ void pd_state_free(struct pd_runner *rn)
 	free(rn->h_unit);
 	free(rn->h_tagblock);
 	free(rn->changes);
-	free(rn->itouch);
+	free(rn->iseen);
 	if (rn->vis == &rn->own_vis)
 		pd_visit_free(&rn->own_vis);
 }
@@ -462,12 +464,27 @@ void pd_state_compare(struct pd_runner *rn)
 	cmp_totals(rn);
 }
 
-/* First visit of an object in this compare?  (Both models may touch it.) */
-static bool first_visit(struct pd_runner *rn, uint32_t *stamp)
+/*
+ * First visit of an object in this compare?  (Both models may touch it.)
+ * In fast mode, the first in the input also joins the end comparison's list.
+ */
+static bool first_visit(struct pd_runner *rn, uint32_t *stamp, unsigned obj, unsigned proc,
+			uint32_t index)
 {
-	if (*stamp == rn->vis->epoch)
+	uint32_t old = *stamp;
+
+	if (old == rn->vis->epoch)
 		return false;
 	*stamp = rn->vis->epoch;
+	if (rn->fast && old <= rn->input_epoch) {
+		struct pd_obj_ref *e;
+
+		pd_grow((void **)&rn->iseen, &rn->iseen_cap, rn->niseen + 1, sizeof(*rn->iseen));
+		e = &rn->iseen[rn->niseen++];
+		e->obj = (uint8_t)obj;
+		e->proc = (uint8_t)proc;
+		e->index = index;
+	}
 	return true;
 }
 
@@ -484,7 +501,7 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 	switch (obj) {
 	case PD_OBJ_FRAME:
 		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++)
-			if (first_visit(rn, &vis->frame[f]))
+			if (first_visit(rn, &vis->frame[f], PD_OBJ_FRAME, 0, (uint32_t)f))
 				cmp_frame(rn, (uint32_t)f);
 		break;
 	case PD_OBJ_PTE: {
@@ -493,28 +510,29 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 		if (proc >= PD_MAX_PROCS)
 			break;
 		for (uint64_t v = v0; v < (uint64_t)v0 + n && v < c->vpages; v++)
-			if (first_visit(rn, &vis->pte[(size_t)proc * c->vpages + v]))
+			if (first_visit(rn, &vis->pte[(size_t)proc * c->vpages + v], PD_OBJ_PTE, proc,
+					(uint32_t)v))
 				cmp_pte(rn, (uint8_t)proc, (uint16_t)v);
 		break;
 	}
 	case PD_OBJ_PROC:
 		for (uint64_t p = first; p < end && p < PD_MAX_PROCS; p++)
-			if (first_visit(rn, &vis->proc[p]))
+			if (first_visit(rn, &vis->proc[p], PD_OBJ_PROC, (unsigned)p, (uint32_t)p))
 				cmp_proc(rn, (uint8_t)p);
 		break;
 	case PD_OBJ_SLOT:
 		for (uint64_t sl = first; sl < end && sl < c->slots; sl++)
-			if (first_visit(rn, &vis->slot[sl]))
+			if (first_visit(rn, &vis->slot[sl], PD_OBJ_SLOT, 0, (uint32_t)sl))
 				cmp_slot(rn, (uint32_t)sl);
 		break;
 	case PD_OBJ_UNIT:
 		for (uint64_t u = first; u < end && u < pd_nr_units(c); u++)
-			if (first_visit(rn, &vis->unit[u]))
+			if (first_visit(rn, &vis->unit[u], PD_OBJ_UNIT, 0, (uint32_t)u))
 				cmp_unit(rn, (uint32_t)u);
 		break;
 	case PD_OBJ_TAGBLOCK:
 		for (uint64_t tb = first; tb < end && tb < pd_nr_tag_blocks(c); tb++)
-			if (first_visit(rn, &vis->tagblock[tb]))
+			if (first_visit(rn, &vis->tagblock[tb], PD_OBJ_TAGBLOCK, 0, (uint32_t)tb))
 				cmp_tagblock(rn, (uint32_t)tb);
 		break;
 	default:
@@ -522,21 +540,11 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 	}
 }
 
-/* Fast mode: remember an op's touches for the end-of-input comparison. */
+/* Fast mode: an op that overflowed its touch list makes the end compare everything. */
 static void log_input_touches(struct pd_runner *rn, const struct pd_ctx *ctx)
 {
-	if (rn->itouch_all)
-		return;
-	if (ctx->touch_all) {
+	if (ctx->touch_all)
 		rn->itouch_all = true;
-		return;
-	}
-	if (!ctx->ntouch)
-		return;
-	pd_grow((void **)&rn->itouch, &rn->itouch_cap, rn->nitouch + ctx->ntouch,
-		sizeof(*rn->itouch));
-	memcpy(&rn->itouch[rn->nitouch], ctx->touch, ctx->ntouch * sizeof(*rn->itouch));
-	rn->nitouch += ctx->ntouch;
 }
 
 void pd_state_compare_touched(struct pd_runner *rn)
@@ -558,6 +566,9 @@ void pd_state_compare_touched(struct pd_runner *rn)
 		}
 	}
 	pd_visit_next(rn->vis);
+	/* Wrapped: stamps were cleared, the input's list can no longer grow right. */
+	if (rn->vis->epoch <= rn->input_epoch)
+		rn->itouch_all = true;
 	for (int i = 0; i < 2; i++) {
 		const struct pd_side *sd = &rn->side[i];
 
@@ -582,9 +593,19 @@ void pd_state_compare_input_touched(struct pd_runner *rn)
 		pd_state_compare(rn);
 		return;
 	}
-	pd_visit_next(rn->vis);
-	for (size_t k = 0; k < rn->nitouch; k++)
-		visit_range(rn, rn->itouch[k].obj, rn->itouch[k].first, rn->itouch[k].n);
+	for (size_t k = 0; k < rn->niseen; k++) {
+		const struct pd_obj_ref *e = &rn->iseen[k];
+
+		switch (e->obj) {
+		case PD_OBJ_FRAME:    cmp_frame(rn, e->index); break;
+		case PD_OBJ_PTE:      cmp_pte(rn, e->proc, (uint16_t)e->index); break;
+		case PD_OBJ_PROC:     cmp_proc(rn, e->proc); break;
+		case PD_OBJ_SLOT:     cmp_slot(rn, e->index); break;
+		case PD_OBJ_UNIT:     cmp_unit(rn, e->index); break;
+		case PD_OBJ_TAGBLOCK: cmp_tagblock(rn, e->index); break;
+		default:              break;
+		}
+	}
 	cmp_totals(rn);
 }
 

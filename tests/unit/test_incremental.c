@@ -513,7 +513,8 @@ static struct {
 	unsigned op;
 	uint32_t frame;
 	bool touch;
-} lie;
+	int vpage;     /* >= 0: also flip `writable` of process slot 0's PTE here */
+} lie = { .vpage = -1 };
 
 struct liar {
 	void *o;
@@ -569,7 +570,11 @@ static void liar_frame_state(void *model, uint32_t f, struct pd_frame_state *out
 
 #define L_O(model) (((struct liar *)(model))->o)
 static void liar_pte_state(void *model, uint8_t p, uint16_t v, struct pd_pte_state *out)
-{ O->pte_state(L_O(model), p, v, out); }
+{
+	O->pte_state(L_O(model), p, v, out);
+	if (((struct liar *)model)->lying && p == 0 && (int)v == lie.vpage)
+		out->writable ^= 1;
+}
 static void liar_proc_state(void *model, uint8_t p, struct pd_proc_state *out)
 { O->proc_state(L_O(model), p, out); }
 static void liar_slot_state(void *model, uint32_t s, struct pd_slot_state *out)
@@ -668,6 +673,59 @@ static bool test_untouched_change_found_at_its_op(void)
 		return false;
 	/* Full comparison: found at once, no re-run. */
 	return liar_case(3, false, true, "state.frame.anon@write");
+}
+
+/*
+ * Fast mode (fuzzing): after the last op it compares again every object
+ * compared during the input.  A PTE compared at ops 1 and 3 that the
+ * liar's op 5 changes without a touch is found there, and the default-mode
+ * re-run names op 5.  A PTE no op touched is not (only fast_full_end, the
+ * one-in-FULL_EVERY whole-state comparison, sees it).
+ */
+static bool fast_liar_case(int vpage, bool full_end, bool found)
+{
+	struct pd_run_opts o;
+	struct pd_run_result r;
+	struct pd_trace t;
+	char err[256] = "";
+
+	lie.op = 5;
+	lie.frame = UINT32_MAX;
+	lie.touch = false;
+	lie.vpage = vpage;
+	memset(&o, 0, sizeof(o));
+	o.primary = &liar_ops;
+	o.reference = O;
+	o.file = "t.trace";
+	o.fast = true;
+	o.fast_full_end = full_end;
+	ASSERT(pd_trace_parse(liar_trace, strlen(liar_trace), "t.trace", &t, err, sizeof(err)) == 0);
+	pd_run(&t, &o, &r);
+	pd_trace_free(&t);
+	lie.vpage = -1;
+	ASSERTF(r.diverged == found, "vpage %d full_end %d: diverged %d\n%s", vpage, full_end,
+		r.diverged, r.report ? r.report : "");
+	if (found) {
+		ASSERTF(r.div_op == 5 && r.div_class == PD_DIV_STATE, "vpage %d: op %d class %u\n%s",
+			vpage, r.div_op, r.div_class, r.report ? r.report : "");
+		ASSERT_STREQ(r.signature, "state.pte.writable@write");
+	}
+	pd_run_result_free(&r);
+	return true;
+}
+
+static bool test_fast_end_compares_the_inputs_objects(void)
+{
+	/* vpage 1: mapped at op 1, written at op 3; the lie comes at op 5. */
+	if (!fast_liar_case(1, false, true))
+		return false;
+	/* vpage 3: mapped at op 1 only. */
+	if (!fast_liar_case(3, false, true))
+		return false;
+	/* Not a touched PTE (vpages beyond the mapping): only the full end sees it. */
+	if (!fast_liar_case(7, false, false))
+		return false;
+	return fast_liar_case(7, true, true);
 }
 
 /* oracle vs oracle is incremental now; a model without the cap keeps it full. */
@@ -1004,6 +1062,7 @@ int main(void)
 		TEST(test_watch_catches_untouched),
 		TEST(test_oracle_touches_every_change),
 		TEST(test_untouched_change_found_at_its_op),
+		TEST(test_fast_end_compares_the_inputs_objects),
 		TEST(test_incremental_needs_both),
 		TEST(test_check_every_cadence),
 		TEST(test_check_every_reports_late),
