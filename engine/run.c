@@ -523,16 +523,38 @@ static bool finish_fast_differs(struct pd_runner *rn)
 }
 
 /*
+ * The last runner freed, kept for the next run: a fuzzer runs one input
+ * after another, and under ASan every new 88 KB runner was fresh memory
+ * (its allocator quarantines what is freed), so each input paid for page
+ * faults on it.  Reuse changes nothing a run can see: runner_alloc() sets
+ * everything that is read before it is written, as for new memory.
+ */
+static _Thread_local struct pd_runner *spare_runner;
+
+/*
  * A zeroed runner but for the bodies of its contexts' logs, most of its
  * ~88 KB: those are read only below their counts, which are zeroed here.
- * Zeroing all of it was a visible part of a fuzz execution.
+ * Zeroing all of it was a visible part of a fuzz execution.  The input's
+ * object list keeps its buffer (not its contents) from the runner's last
+ * use.
  */
 static struct pd_runner *runner_alloc(void)
 {
-	struct pd_runner *rn = pd_xmalloc(sizeof(*rn));
+	struct pd_runner *rn = spare_runner;
+	struct pd_obj_ref *iseen = NULL;
+	size_t iseen_cap = 0;
 
+	if (rn) {
+		spare_runner = NULL;
+		iseen = rn->iseen;
+		iseen_cap = rn->iseen_cap;
+	} else {
+		rn = pd_xmalloc(sizeof(*rn));
+	}
 	memset(rn, 0, offsetof(struct pd_runner, side));
 	memset(&rn->names, 0, sizeof(*rn) - offsetof(struct pd_runner, names));
+	rn->iseen = iseen;
+	rn->iseen_cap = iseen_cap;
 	for (int i = 0; i < 2; i++) {
 		struct pd_side *sd = &rn->side[i];
 
@@ -545,6 +567,16 @@ static struct pd_runner *runner_alloc(void)
 		pd_ctx_begin_record(&sd->cctx);
 	}
 	return rn;
+}
+
+static void runner_free(struct pd_runner *rn)
+{
+	if (!spare_runner) {
+		spare_runner = rn;
+		return;
+	}
+	free(rn->iseen);
+	free(rn);
 }
 
 static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
@@ -629,7 +661,7 @@ static int run_once(const struct pd_trace *t, const struct pd_run_opts *o,
 		*late_diff = true;
 out:
 	finish(rn);
-	free(rn);
+	runner_free(rn);
 	return r->status;
 }
 

@@ -155,7 +155,7 @@ struct pd_runner {
 	 * not above input_epoch, the epoch before the input's first op.
 	 */
 	bool      fast;
-	struct pd_obj_ref *iseen;
+	struct pd_obj_ref *iseen;  /* its buffer outlives the run (runner_free) */
 	size_t    niseen, iseen_cap;
 	uint32_t  input_epoch;
 	bool      itouch_all;     /* an op overflowed its touch list */

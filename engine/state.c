@@ -439,7 +439,6 @@ void pd_state_free(struct pd_runner *rn)
 	free(rn->h_unit);
 	free(rn->h_tagblock);
 	free(rn->changes);
-	free(rn->iseen);
 	if (rn->vis == &rn->own_vis)
 		pd_visit_free(&rn->own_vis);
 }
