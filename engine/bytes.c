@@ -25,12 +25,12 @@ struct reader {
 };
 
 /* Missing bytes read as 0. */
-static unsigned rd(struct reader *r)
+static PD_HOT_INLINE unsigned rd(struct reader *r)
 {
 	return r->pos < r->len ? r->b[r->pos++] : (r->pos++, 0u);
 }
 
-static unsigned rd16(struct reader *r)
+static PD_HOT_INLINE unsigned rd16(struct reader *r)
 {
 	unsigned lo = rd(r);
 

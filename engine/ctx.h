@@ -10,6 +10,8 @@
 
 #include <pagediff/pagediff.h>
 
+#include "util.h"
+
 #define PD_CTX_MAX_PLACEMENTS 1024
 #define PD_CTX_MAX_VIOLATIONS 8
 
@@ -40,7 +42,7 @@ struct pd_ctx {
 };
 
 /* Start a call in which the model chooses and records its placements. */
-static inline void pd_ctx_begin_record(struct pd_ctx *ctx)
+static PD_HOT_INLINE void pd_ctx_begin_record(struct pd_ctx *ctx)
 {
 	ctx->replay = false;
 	ctx->nlog = 0;

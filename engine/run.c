@@ -29,7 +29,7 @@
 #include "optab.h"
 #include "run.h"
 
-static pd_op_fn *op_member(const struct pd_model_ops *ops, unsigned code)
+static PD_HOT_INLINE pd_op_fn *op_member(const struct pd_model_ops *ops, unsigned code)
 {
 	switch (code) {
 	case PD_OP_ALLOC:          return ops->alloc;

@@ -467,7 +467,7 @@ void pd_state_compare(struct pd_runner *rn)
  * First visit of an object in this compare?  (Both models may touch it.)
  * In fast mode, the first in the input also joins the end comparison's list.
  */
-static bool first_visit(struct pd_runner *rn, uint32_t *stamp, unsigned obj, unsigned proc,
+static PD_HOT_INLINE bool first_visit(struct pd_runner *rn, uint32_t *stamp, unsigned obj, unsigned proc,
 			uint32_t index)
 {
 	uint32_t old = *stamp;

@@ -9,6 +9,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * For the few helpers run several times per op: inlined in every build.
+ * Under ASan+UBSan the inliner kept them as calls (each instrumented
+ * function is bigger), and the calls were a visible part of an execution.
+ */
+#define PD_HOT_INLINE inline __attribute__((always_inline))
+
 /* ---- util.c ---- */
 /* Out of memory aborts with a message: pagediff is a test tool. */
 void *pd_xmalloc(size_t n);
@@ -18,7 +25,7 @@ char *pd_xstrdup(const char *s);
 char *pd_xstrndup(const char *s, size_t n);
 /* Grow *arr (of *cap elements of size sz) to hold at least `need`. */
 void pd_grow_slow(void **arr, size_t *cap, size_t need, size_t sz);
-static inline void pd_grow(void **arr, size_t *cap, size_t need, size_t sz)
+static PD_HOT_INLINE void pd_grow(void **arr, size_t *cap, size_t need, size_t sz)
 {
 	if (need > *cap)
 		pd_grow_slow(arr, cap, need, sz);
@@ -57,7 +64,7 @@ static inline unsigned pd_ilog2(uint32_t v)
  * every memcmp; the engine's per-object comparisons, a few hundred per
  * input, then each became a library call through that interceptor.
  */
-static inline bool pd_bytes_equal(const void *a, const void *b, size_t n)
+static PD_HOT_INLINE bool pd_bytes_equal(const void *a, const void *b, size_t n)
 {
 	const unsigned char *p = a, *q = b;
 	uint64_t x, y;
