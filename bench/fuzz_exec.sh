@@ -13,8 +13,11 @@
 #                (~100 ops, 65,536 frames; the target's frames cap raised with
 #                PAGEDIFF_FUZZ_FRAMES_LOG2=16)
 #
-# Two figures for libFuzzer: `run` executes the corpus files as they are,
-# repeatedly (-runs=K on the files: the target's own cost), `fuzz` is
+# `target` is the target's own cost: bench_exec_inproc (bench/exec_inproc.c)
+# runs the same executions with the inputs in memory, no fuzzer around
+# them.  Two figures for libFuzzer: `run` executes the corpus files as they are,
+# repeatedly (-runs=K on the files: the target, plus reading each file
+# each time), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
 # seconds.  AFL++'s is execs_per_sec from fuzzer_stats after `afl-fuzz -V SECS`.
 # "(N% refused, M% new models)": inputs the target refused without running
@@ -48,11 +51,14 @@ trap 'rm -rf "$tmp"' EXIT
 pin=(taskset -c "$cpu")
 command -v taskset >/dev/null || pin=()
 
+# Always (re)built: an incremental build is quick, and a stale binary
+# would measure old code.
 for p in fuzz fuzz-asan; do
-	[ -x build/$p/targets/fuzz_diff ] || { cmake --preset $p >/dev/null; cmake --build --preset $p >/dev/null; }
+	[ -f build/$p/build.ninja ] || cmake --preset $p >/dev/null
+	cmake --build --preset $p >/dev/null
 done
-if command -v afl-fuzz >/dev/null && [ ! -x build/afl/targets/fuzz_diff_afl ]; then
-	bash scripts/fuzz.sh build afl
+if command -v afl-fuzz >/dev/null; then
+	bash scripts/fuzz.sh build afl >/dev/null
 fi
 [ -f build/afl/libpagediff_afl_mutator.so ] || { [ -d build/afl ] && bash scripts/fuzz.sh build afl; } || true
 
@@ -67,7 +73,7 @@ corpora=(seeds 100ops-1k)
 printf '%-10s %-11s %-11s %-5s %s\n' engine sanitizers corpus mode exec/s
 row() { printf '%-10s %-11s %-11s %-5s %s\n' "$@"; }
 
-# The target's own cost: every file K times, timed.
+# libFuzzer's -runs: every file K times (read from the file each time), timed.
 run_rate() {
 	local bin=$1 dir=$2 k=$3 n t0 t1
 	n=$(ls "$dir" | wc -l)
@@ -75,6 +81,12 @@ run_rate() {
 	"${pin[@]}" "$bin" -runs="$k" "$dir"/* >/dev/null 2>&1
 	t1=$(date +%s.%N)
 	echo "$n $k $t0 $t1" | awk '{ printf "%.3g", $1 * $2 / ($4 - $3) }'
+}
+
+# The target alone (bench/exec_inproc.c): the same executions with the
+# inputs in memory and no fuzzer around them, median of 5 rounds.
+target_rate() {
+	"${pin[@]}" "$1" -r 5 -n "$3" "$2"/* | sed -n 's/^median: \([0-9]*\) exec.*/\1/p'
 }
 
 # libFuzzer mutating from the corpus: executions / wall time, and the share
@@ -111,6 +123,8 @@ for c in "${corpora[@]}"; do
 		k=2000
 	fi
 	[ "$c" = 100ops-1k ] && k=1000
+	row '(none)' none "$c" target "$(target_rate build/fuzz/targets/bench_exec_inproc "$tmp/$c" $((k * 16)))"
+	row '(none)' asan+ubsan "$c" target "$(ASAN_OPTIONS=detect_leaks=0 target_rate build/fuzz-asan/targets/bench_exec_inproc "$tmp/$c" $((k * 4)))"
 	row libFuzzer none "$c" run "$(run_rate build/fuzz/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer none "$c" fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff "$tmp/$c")"
 	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"
