@@ -16,11 +16,23 @@
 
 #include "internal.h"
 
+/*
+ * Boot: unit u is unaccepted iff bit (u % 8) of cfg.unaccepted is set.
+ * 64 is a multiple of 8, so every bitmap word is that byte eight times
+ * ("unaccepted 0x05: units 0, 2, 8, 10, ... : word 0x0505050505050505"),
+ * the last one cut at nr_units.  All accepted: the zeroed map is right.
+ */
 void accept_boot(struct impl *m)
 {
-	for (uint32_t u = 0; u < m->nr_units; u++)
-		if ((m->cfg.unaccepted >> (u % 8)) & 1)
-			m->unaccepted_map[u / 64] |= 1ull << (u % 64);
+	uint64_t word = 0x0101010101010101ull * m->cfg.unaccepted;
+	uint32_t nr_words = (m->nr_units + 63) / 64;
+
+	if (!word)
+		return;
+	for (uint32_t w = 0; w < nr_words; w++)
+		m->unaccepted_map[w] = word;
+	if (m->nr_units % 64)
+		m->unaccepted_map[nr_words - 1] &= (1ull << (m->nr_units % 64)) - 1;
 }
 
 bool unit_accepted(struct impl *m, uint32_t unit)

@@ -61,18 +61,22 @@ static void del_page_from_free_list(struct impl *m, uint32_t pfn, unsigned order
  * Free a block into the buddy and merge it with free buddies as far as
  * they go.  The merged block needs acceptance if any piece did (seed 001);
  * FPI_CHECK_UNACCEPTED is the slow path for memory entering the allocator
- * for the first time, whose heads carry no hint yet.
+ * for the first time, whose heads carry no hint yet: their flags are not
+ * read (at boot a head's first access is then a write, and a fresh page
+ * of mem_map faults once, not twice: zalloc.c).
  */
 void __free_one_page(struct impl *m, uint32_t pfn, unsigned order, fpi_t fpi)
 {
 	struct page *page = pfn_to_page(m, pfn);
-	bool unaccepted = PageUnaccepted(page);
+	bool unaccepted;
 
 	VM_BUG_ON(!m->zone.locked);
 	VM_BUG_ON(pfn & ((1u << order) - 1));
-	page->flags = 0;
-	if (!unaccepted && (fpi & FPI_CHECK_UNACCEPTED))
+	if (fpi & FPI_CHECK_UNACCEPTED)
 		unaccepted = !range_accepted(m, pfn, order);
+	else
+		unaccepted = PageUnaccepted(page);
+	page->flags = 0;
 
 	while (order < m->max_order) {
 		uint32_t buddy = find_free_buddy(m, pfn, order);

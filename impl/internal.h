@@ -163,22 +163,51 @@ struct gup_rec {
 };
 
 /*
- * What changed since create() or the last reset (reset.c).  An object
- * array is cut into chunks of 64 objects; the first write access to a
- * chunk puts it on `list`.  reset() copies back only the chunks listed,
- * from a pristine instance booted for the same config, so its cost
- * follows what the inputs since touched, not the size of the zone.
+ * What changed since create() or the last reset (reset.c).  The object
+ * arrays a set covers are cut into chunks of 64 objects (a bitmap's
+ * chunk is one word); the first write access to a chunk puts it on
+ * `list`.  reset() copies back only the chunks listed, from each array's
+ * boot image, so its cost follows what the inputs since touched, not the
+ * size of the zone.  The image of a chunk is saved at the chunk's first
+ * write since create(), before the write: a chunk never written holds
+ * its boot state itself, and a new model copies nothing.
  *   dirty[c] == 1  <=>  c is on list[0..nr) or `all`
- *   nr <= cap; one chunk more than cap sets `all` (and every dirty[c]):
- *   reset then copies the whole array, cheaper than chunk by chunk
+ *   nr <= cap; one chunk more than cap saves every chunk not yet saved
+ *   and sets `all` (and every dirty[c]): reset then copies the whole
+ *   arrays, cheaper than chunk by chunk
+ *   dirty[c] == 1  =>  saved[c] == 1, except while booting (`all` from
+ *   dirty_set_init() to the first dirty_set_clear(): boot's writes make
+ *   the image, they are not changes to it)
+ *   saved[c] == 1  =>  every array's image holds chunk c as boot left it
  */
 #define DIRTY_CHUNK_SHIFT 6
 #define DIRTY_CHUNK       (1u << DIRTY_CHUNK_SHIFT)
+#define DIRTY_MAX_ARRAYS  4
+struct dirty_array {
+	void *live;               /* the model's array */
+	void *image;              /* its boot image: the saved chunks */
+	size_t chunk_bytes;       /* 64 objects, or one bitmap word */
+	size_t bytes;             /* the whole array (the last chunk may be short) */
+};
 struct dirty_set {
 	uint8_t *dirty;           /* per chunk */
+	uint8_t *saved;           /* per chunk: its boot image is saved */
 	uint32_t *list;           /* chunks in the order first written */
-	uint32_t nr, cap, nr_chunks;
+	uint32_t nr, cap, nr_chunks, nr_saved;
 	bool all;
+	unsigned nr_arrays;
+	struct dirty_array arr[DIRTY_MAX_ARRAYS];
+};
+
+/*
+ * The fixed-size state as boot left it, for reset() (the arrays have
+ * their images in the dirty sets).  Processes, GUP records and the live
+ * process count are zero at boot, as create()'s calloc left them.
+ */
+struct impl_boot {
+	struct zone zone;
+	struct per_cpu_pages pcp[PD_MAX_CPUS];
+	uint32_t swap_cursor, swap_inuse;
 };
 
 typedef unsigned int alloc_flags_t;
@@ -234,12 +263,12 @@ struct impl {
 	struct gup_rec gup[GUP_RECS];
 	uint32_t nr_gup;
 
-	/* reset.c: chunks written since create()/reset, and the boot image */
+	/* reset.c: chunks written since create()/reset, and the boot images */
 	struct dirty_set frames_dirty;     /* mem_map and tags */
 	struct dirty_set units_dirty;      /* unaccepted_map, times_accepted */
 	struct dirty_set tag_blocks_dirty;
 	struct dirty_set slots_dirty;      /* used, swap_map, cache, content */
-	struct impl *pristine;             /* booted at the first reset() */
+	struct impl_boot boot;
 };
 
 /* ==== reset.c ==== */
@@ -257,15 +286,19 @@ static inline void dirty_mark(struct dirty_set *d, uint32_t idx)
 		__dirty_set_add(d, chunk);
 }
 int dirty_set_init(struct dirty_set *d, uint32_t nr_objs);
+int dirty_set_track(struct dirty_set *d, void *array, size_t chunk_bytes, size_t bytes);
 void dirty_set_free(struct dirty_set *d);
 void dirty_set_clear(struct dirty_set *d);
-void restore_chunks(const struct dirty_set *d, void *dst, const void *src,
-		    size_t obj_size, size_t nr_objs);
 size_t dirty_set_bytes(const struct dirty_set *d);
 int impl_dirty_init(struct impl *m);
-void impl_dirty_clear(struct impl *m);
+void impl_boot_done(struct impl *m);
 void impl_dirty_free(struct impl *m);
-void impl_restore(struct impl *m, const struct impl *pristine);
+void impl_restore(struct impl *m);
+
+/* ==== zalloc.c ==== */
+void *zalloc_array(size_t n, size_t size);
+void *zalloc_array_prefault(size_t n, size_t size);
+void zfree(void *p, size_t n, size_t size);
 
 /*
  * Every access to a struct page or a frame's tags goes through these two

@@ -92,10 +92,10 @@ int swap_init(struct impl *m)
 	uint32_t n = m->cfg.slots;
 
 	si->nr_slots = n;
-	si->used = calloc((n + 63) / 64, sizeof(*si->used));
-	si->swap_map = calloc(n, sizeof(*si->swap_map));
-	si->cache = malloc(n * sizeof(*si->cache));
-	si->content = calloc(n, sizeof(*si->content));
+	si->used = zalloc_array((n + 63) / 64, sizeof(*si->used));
+	si->swap_map = zalloc_array(n, sizeof(*si->swap_map));
+	si->cache = zalloc_array(n, sizeof(*si->cache));
+	si->content = zalloc_array(n, sizeof(*si->content));
 	if (!si->used || !si->swap_map || !si->cache || !si->content)
 		return -1;
 	memset(si->cache, 0xff, n * sizeof(*si->cache));
@@ -110,11 +110,13 @@ void swap_tags_destroy(struct impl *m)
 
 void swap_destroy(struct impl *m)
 {
-	xa_destroy(&m->si.tags);
-	free(m->si.used);
-	free(m->si.swap_map);
-	free(m->si.cache);
-	free(m->si.content);
+	struct swap_info *si = &m->si;
+
+	xa_destroy(&si->tags);
+	zfree(si->used, (si->nr_slots + 63) / 64, sizeof(*si->used));
+	zfree(si->swap_map, si->nr_slots, sizeof(*si->swap_map));
+	zfree(si->cache, si->nr_slots, sizeof(*si->cache));
+	zfree(si->content, si->nr_slots, sizeof(*si->content));
 }
 
 /*
