@@ -4,11 +4,62 @@
  * state (spec.md §2, the structs of pagediff.h), its consistency check,
  * what an op changed (o_touch, the dirty log), and pd_oracle_ops.
  */
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, beside _POSIX_C_SOURCE */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "oracle.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define O_ZALLOC_CALLOC_ONLY 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define O_ZALLOC_CALLOC_ONLY 1
+#endif
+#endif
+#ifndef O_ZALLOC_CALLOC_ONLY
+#define O_ZALLOC_CALLOC_ONLY 0
+#endif
+
+/* Arrays this large are mapped fresh rather than calloc'ed (o_zalloc). */
+#define O_ZALLOC_MMAP_MIN ((size_t)128 << 10)
+
+static bool o_zalloc_mapped(size_t bytes)
+{
+	return !O_ZALLOC_CALLOC_ONLY && bytes >= O_ZALLOC_MMAP_MIN;
+}
+
+/*
+ * n zeroed objects of `size` bytes.  A large array is fresh anonymous
+ * memory, zero and paid for only where touched: calloc clears recycled
+ * heap memory with memset, every array whole on every create (8 MB of
+ * slot tags at 65,536 slots and 256 granules), and glibc's dynamic mmap
+ * threshold makes big arrays recycled heap memory after a few frees.
+ * ASan builds calloc them all, so that ASan checks their bounds.
+ */
+static void *o_zalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (!o_zalloc_mapped(n * size))
+		return calloc(n ? n : 1, size);
+	p = mmap(NULL, n * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Free what o_zalloc(n, size) returned (the same n and size). */
+static void o_zfree(void *p, size_t n, size_t size)
+{
+	if (!p)
+		return;
+	if (o_zalloc_mapped(n * size))
+		munmap(p, n * size);
+	else
+		free(p);
+}
 
 
 /* Packed tag storage of all frames is capped: 2^20 frames x 256 granules. */
@@ -17,13 +68,13 @@
 /* The arrays of the state (not `scratch`, which is the check's). */
 static void free_state(struct oracle *o)
 {
-	free(o->frames);
-	free(o->frame_tags);
-	free(o->units);
-	free(o->tagblocks);
-	free(o->on_list);
-	free(o->slots);
-	free(o->slot_tags);
+	o_zfree(o->frames, o->nr_frames, sizeof(*o->frames));
+	o_zfree(o->frame_tags, o->nr_frames, o->tag_bytes);
+	o_zfree(o->units, o->nr_units, sizeof(*o->units));
+	o_zfree(o->tagblocks, o->nr_tagblocks, sizeof(*o->tagblocks));
+	o_zfree(o->on_list, o->nr_list_blocks, sizeof(*o->on_list));
+	o_zfree(o->slots, o->cfg.slots, sizeof(*o->slots));
+	o_zfree(o->slot_tags, o->cfg.slots, o->tag_bytes);
 	free(o->deferred);
 	o->frames = NULL;
 	o->frame_tags = NULL;
@@ -47,8 +98,9 @@ static void oracle_destroy(void *model)
 }
 
 /*
- * The arrays, all zero.  calloc: an all-zero frame is FREE (B3), so
- * untouched frames of a large zone cost no resident memory.  The deferred
+ * The arrays, all zero (o_zalloc): an all-zero frame is FREE (B3), an
+ * all-zero unit as at boot (A1), an all-zero slot free (S7), so untouched
+ * parts of a large zone cost no resident memory.  The deferred
  * list holds at most one head per 2^(PD_PCP_MAX_ORDER + 1) frames (L5:
  * only blocks above the pcp orders are deferred); its unused end is
  * never read.
@@ -58,30 +110,28 @@ static bool alloc_state(struct oracle *o)
 	const struct pd_config *cfg = &o->cfg;
 	uint32_t max_deferred = (o->nr_frames >> (PD_PCP_MAX_ORDER + 1)) + 1;
 
-	o->frames = calloc(o->nr_frames, sizeof(*o->frames));
-	o->frame_tags = calloc(o->nr_frames, o->tag_bytes);
-	o->units = calloc(o->nr_units, sizeof(*o->units));
-	o->tagblocks = calloc(o->nr_tagblocks, sizeof(*o->tagblocks));
-	o->on_list = calloc(o->nr_list_blocks, sizeof(*o->on_list));
-	o->slots = calloc(cfg->slots, sizeof(*o->slots));
-	o->slot_tags = calloc(cfg->slots, o->tag_bytes);
+	o->frames = o_zalloc(o->nr_frames, sizeof(*o->frames));
+	o->frame_tags = o_zalloc(o->nr_frames, o->tag_bytes);
+	o->units = o_zalloc(o->nr_units, sizeof(*o->units));
+	o->tagblocks = o_zalloc(o->nr_tagblocks, sizeof(*o->tagblocks));
+	o->on_list = o_zalloc(o->nr_list_blocks, sizeof(*o->on_list));
+	o->slots = o_zalloc(cfg->slots, sizeof(*o->slots));
+	o->slot_tags = o_zalloc(cfg->slots, o->tag_bytes);
 	o->deferred = malloc((size_t)max_deferred * sizeof(*o->deferred));
 	return o->frames && o->frame_tags && o->units && o->tagblocks &&
 	       o->on_list && o->slots && o->slot_tags && o->deferred;
 }
 
 /*
- * Everything as at boot, on arrays fresh from alloc_state(): the frames
- * and tag blocks are zero already (B3, R1); slots, processes, units, the
- * unaccepted list and the counters by their boot rules; nothing dirty.
+ * Everything as at boot, on arrays fresh from alloc_state(): the frames,
+ * units, tag blocks and slots are zero already, which is their boot
+ * value (B3, A1, R1, S7); processes, the unaccepted list and the
+ * counters by their boot rules; nothing dirty.
  */
 static void boot_state(struct oracle *o)
 {
-	uint32_t s;
 	unsigned p, v;
 
-	for (s = 0; s < o->cfg.slots; s++)
-		o_slot_init(&o->slots[s], &o->slot_tags[(size_t)s * o->tag_bytes], o->tag_bytes);
 	memset(o->procs, 0, sizeof(o->procs));
 	for (p = 0; p < PD_MAX_PROCS; p++) {
 		o_proc_init(&o->procs[p]);
@@ -360,7 +410,7 @@ static void oracle_unit_state(void *model, uint32_t unit, struct pd_unit_state *
 	memset(out, 0, sizeof(*out));
 	if (unit >= o->nr_units)
 		return;
-	out->accepted = o->units[unit].accepted;
+	out->accepted = o_unit_is_accepted(o, unit);
 	out->times_accepted = o->units[unit].times_accepted;
 }
 

@@ -82,9 +82,12 @@ struct o_frame {
 	bool     content_defined : 1;
 };
 
-/* An acceptance unit (A1). */
+/*
+ * An acceptance unit (A1).  It is accepted iff it was at boot (its bit of
+ * cfg.unaccepted is clear) or has been accepted since: o_unit_is_accepted().
+ * All zero is a unit as at boot.
+ */
 struct o_unit {
-	bool     accepted;
 	uint32_t times_accepted;
 };
 
@@ -94,11 +97,11 @@ struct o_tagblock {
 	uint32_t pins;
 };
 
-/* A swap slot (S1..S8).  In use while count > 0 or in_swapcache. */
+/* A swap slot (S1..S8).  In use while count > 0 or in_swapcache; all zero is free. */
 struct o_slot {
 	uint32_t count;          /* swap PTEs naming the slot */
 	bool     in_swapcache;
-	uint32_t frame;          /* the swap-cache page while in_swapcache */
+	uint32_t frame;          /* the swap-cache page while in_swapcache, else 0 */
 	bool     tags_saved;
 	uint64_t content;        /* saved content while in use */
 	/* saved tags: oracle.slot_tags + slot * tag_bytes */
@@ -290,6 +293,7 @@ void o_frames_boot(struct oracle *o, uint32_t first, uint32_t n);
 void o_unit_boot(struct oracle *o, uint32_t u);
 bool o_list_block_boot(const struct oracle *o, uint32_t b);
 void o_zone_boot_counters(struct oracle *o);
+bool o_unit_is_accepted(const struct oracle *o, uint32_t u);
 bool o_unit_accepted(const struct oracle *o, uint32_t frame);
 bool o_tags_capable(const struct oracle *o, uint32_t head);
 bool o_try_reserve(struct oracle *o, uint32_t head);

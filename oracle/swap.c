@@ -17,13 +17,14 @@ bool o_slot_in_use(const struct oracle *o, uint32_t s)
 }
 
 /*
- * S7: a free slot, as at boot: count 0, not in SC, no frame, nothing
- * saved, its saved tags (`tags`, tag_bytes of them) zero.
+ * S7: a free slot, as at boot: count 0, not in SC (`frame` is meaningful
+ * only in SC, like a frame's sc_slot), nothing saved, its saved tags
+ * (`tags`, tag_bytes of them) zero.  All zero: create()'s zeroed arrays
+ * are free slots already.
  */
 void o_slot_init(struct o_slot *sl, uint8_t *tags, uint32_t tag_bytes)
 {
 	memset(sl, 0, sizeof(*sl));
-	sl->frame = PD_NO_FRAME;
 	memset(tags, 0, tag_bytes);
 }
 
@@ -56,7 +57,7 @@ void o_swapcache_remove(struct oracle *o, uint32_t head)
 	fr->in_swapcache = false;
 	fr->sc_slot = 0;
 	sl->in_swapcache = false;
-	sl->frame = PD_NO_FRAME;
+	sl->frame = 0;
 	if (sl->count == 0)
 		free_slot(o, s);
 	o_put_page(o, head, 1);

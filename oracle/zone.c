@@ -22,22 +22,30 @@ static const char *const kind_name[] = {
 
 /* ---- acceptance units and the unaccepted list (A1..A5) -------------- */
 
+/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
+static bool unit_boot_accepted(const struct oracle *o, uint32_t u)
+{
+	return !((o->cfg.unaccepted >> (u % 8)) & 1);
+}
+
+/* A1: a unit is accepted iff it was at boot or has been accepted since. */
+bool o_unit_is_accepted(const struct oracle *o, uint32_t u)
+{
+	return unit_boot_accepted(o, u) || o->units[u].times_accepted > 0;
+}
+
 /* A2: a frame's `accepted` is its unit's. */
 bool o_unit_accepted(const struct oracle *o, uint32_t frame)
 {
-	return o->units[frame >> o->cfg.accept_order].accepted;
+	return o_unit_is_accepted(o, frame >> o->cfg.accept_order);
 }
 
 /* A1: accept a still-unaccepted unit, counting it.  Never called twice. */
 static void accept_unit(struct oracle *o, uint32_t u)
 {
-	struct o_unit *un;
-
-	if (o->units[u].accepted)
+	if (o_unit_is_accepted(o, u))
 		return;
-	un = o_unit(o, u);
-	un->accepted = true;
-	un->times_accepted++;
+	o_unit(o, u)->times_accepted++;
 }
 
 /* Accept every still-unaccepted unit overlapping frames [first, first + n). */
@@ -46,7 +54,7 @@ static void accept_range(struct oracle *o, uint32_t first, uint32_t n)
 	uint32_t u, ufirst = first >> o->cfg.accept_order;
 	uint32_t ulast = (first + n - 1) >> o->cfg.accept_order;
 
-	for (u = ufirst; u <= ulast && o->units[u].accepted; u++)
+	for (u = ufirst; u <= ulast && o_unit_is_accepted(o, u); u++)
 		;
 	if (u > ulast)
 		return;  /* all accepted already */
@@ -98,19 +106,10 @@ void o_frames_boot(struct oracle *o, uint32_t first, uint32_t n)
 	memset(&o->frame_tags[(size_t)first * o->tag_bytes], 0, (size_t)n * o->tag_bytes);
 }
 
-/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
-static bool unit_boot_accepted(const struct oracle *o, uint32_t u)
-{
-	return !((o->cfg.unaccepted >> (u % 8)) & 1);
-}
-
-/* A1: unit u as at boot: accepted per its bit, never accepted since. */
+/* A1: unit u as at boot: never accepted since (accepted per its bit). */
 void o_unit_boot(struct oracle *o, uint32_t u)
 {
-	struct o_unit *un = &o->units[u];
-
-	memset(un, 0, sizeof(*un));
-	un->accepted = unit_boot_accepted(o, u);
+	memset(&o->units[u], 0, sizeof(o->units[u]));
 }
 
 /*
@@ -142,14 +141,18 @@ void o_zone_boot_counters(struct oracle *o)
 	o->zone_lock_cpu = 0;
 }
 
-/* The zone at boot, but the frames, which create() has all zero (B3). */
+/*
+ * The zone at boot, on the zeroed arrays of create(): all-zero frames are
+ * FREE (B3), all-zero units as at boot (A1), and no list block is on the
+ * list but under accept=list (A3, A4).
+ */
 void o_zone_init(struct oracle *o)
 {
-	uint32_t u, b;
+	uint32_t b;
 
 	o_zone_boot_counters(o);
-	for (u = 0; u < o->nr_units; u++)
-		o_unit_boot(o, u);
+	if (o->cfg.accept != PD_ACCEPT_LIST)
+		return;
 	for (b = 0; b < o->nr_list_blocks; b++)
 		o->on_list[b] = o_list_block_boot(o, b);
 }
