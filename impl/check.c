@@ -220,7 +220,7 @@ static void check_allocated_page(struct checker *c, uint32_t pfn)
 	if (PageSwapCache(p)) {
 		uint32_t slot = p->anon.private;
 
-		CHECK(c, slot < m->si.nr_slots && m->si.cache[slot] == pfn,
+		CHECK(c, slot < m->si.nr_slots && swap_cache_pfn(m, slot) == pfn,
 		      "swap-cache page %u names slot %u which does not name it", pfn, slot);
 	}
 	for (unsigned q = 0; q < PD_MAX_PROCS; q++) {
@@ -324,7 +324,7 @@ static void check_slots(struct checker *c)
 
 	for (uint32_t s = 0; s < si->nr_slots; s++) {
 		bool used = (si->used[s / 64] >> (s % 64)) & 1;
-		uint32_t pfn = si->cache[s];
+		uint32_t pfn = swap_cache_pfn(m, s);
 
 		CHECK(c, swap_count(m, s) == c->slot_ptes[s], "slot %u count %u, swap PTEs %u", s,
 		      swap_count(m, s), c->slot_ptes[s]);

@@ -106,7 +106,7 @@ struct xarray {
 
 /*
  * Swap device.
- *   swap_map[s] == (swap PTEs naming s) | (cache[s] != NIL ? SWAP_HAS_CACHE : 0)
+ *   swap_map[s] == (swap PTEs naming s) | (swap_cache_pfn(s) != NIL ? SWAP_HAS_CACHE : 0)
  *   bit s of used == (swap_map[s] != 0)
  *   xa entry s exists => swap_map[s] != 0 (saved tags never outlive a slot)
  */
@@ -118,7 +118,7 @@ struct swap_info {
 	uint32_t inuse;
 	uint64_t *used;           /* bitmap */
 	uint8_t *swap_map;
-	uint32_t *cache;          /* swap cache: slot -> pfn or NIL */
+	uint32_t *cache;          /* swap cache: slot -> pfn + 1, 0 = none (swap_cache_pfn) */
 	uint64_t *content;        /* what the "device" holds */
 	struct xarray tags;       /* saved MTE tags */
 };
@@ -730,6 +730,19 @@ void delete_from_swap_cache(struct impl *m, uint32_t pfn);
 void mte_save_tags(struct impl *m, uint32_t pfn, uint32_t slot);
 bool mte_restore_tags(struct impl *m, uint32_t slot, uint32_t pfn);
 const uint8_t *mte_saved_tags(struct impl *m, uint32_t slot);
+/*
+ * The swap-cache page of a slot, or NIL.  The array holds pfn + 1, so
+ * that a new model's zeroed array is an empty cache (no O(slots) fill of
+ * NIL at create).
+ */
+static inline uint32_t swap_cache_pfn(const struct impl *m, uint32_t slot)
+{
+	return m->si.cache[slot] - 1;   /* 0 - 1 == NIL */
+}
+static inline void set_swap_cache_pfn(struct impl *m, uint32_t slot, uint32_t pfn)
+{
+	m->si.cache[slot] = pfn + 1;    /* NIL + 1 == 0 */
+}
 static inline uint32_t swap_count(const struct impl *m, uint32_t slot)
 {
 	return m->si.swap_map[slot] & SWAP_MAP_MAX;

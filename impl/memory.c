@@ -217,7 +217,7 @@ static int do_swap_page(struct impl *m, unsigned proc, unsigned v, unsigned flag
 	pte_t *ptep = pte_offset(mm, v);
 	pte_t orig = *ptep;
 	uint32_t slot = pte_swp_offset(orig);
-	uint32_t pfn = m->si.cache[slot];
+	uint32_t pfn = swap_cache_pfn(m, slot);
 	bool mte = vma_mte(mm, v), fresh = false, exclusive;
 	struct page *page;
 

@@ -271,7 +271,7 @@ static void impl_slot_state(void *model, uint32_t slot, struct pd_slot_state *ou
 	out->in_use = m->si.swap_map[slot] != 0;
 	out->in_swapcache = (m->si.swap_map[slot] & SWAP_HAS_CACHE) != 0;
 	out->count = swap_count(m, slot);
-	out->frame = m->si.cache[slot];
+	out->frame = swap_cache_pfn(m, slot);
 	if (out->in_use)
 		out->content = m->si.content[slot];
 	tags = mte_saved_tags(m, slot);

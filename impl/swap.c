@@ -98,8 +98,7 @@ int swap_init(struct impl *m)
 	si->content = zalloc_array(n, sizeof(*si->content));
 	if (!si->used || !si->swap_map || !si->cache || !si->content)
 		return -1;
-	memset(si->cache, 0xff, n * sizeof(*si->cache));
-	return 0;
+	return 0;  /* zeroed: every slot free, the swap cache empty */
 }
 
 /* Free every saved tag and node (reset): O(roots + nodes * XA_CHUNK_SIZE). */
@@ -192,13 +191,13 @@ void add_to_swap_cache(struct impl *m, uint32_t pfn, uint32_t slot)
 {
 	struct page *page = pfn_to_page(m, pfn);
 
-	VM_BUG_ON(PageSwapCache(page) || m->si.cache[slot] != NIL);
+	VM_BUG_ON(PageSwapCache(page) || swap_cache_pfn(m, slot) != NIL);
 	touch_frame(m, pfn);
 	touch_slot(m, slot);
 	mark_slot_dirty(m, slot);
 	SetPageSwapCache(page);
 	page->anon.private = slot;
-	m->si.cache[slot] = pfn;
+	set_swap_cache_pfn(m, slot, pfn);
 	m->si.swap_map[slot] |= SWAP_HAS_CACHE;
 }
 
@@ -207,13 +206,13 @@ void delete_from_swap_cache(struct impl *m, uint32_t pfn)
 	struct page *page = pfn_to_page(m, pfn);
 	uint32_t slot = page->anon.private;
 
-	VM_BUG_ON(!PageSwapCache(page) || m->si.cache[slot] != pfn);
+	VM_BUG_ON(!PageSwapCache(page) || swap_cache_pfn(m, slot) != pfn);
 	touch_frame(m, pfn);
 	touch_slot(m, slot);
 	mark_slot_dirty(m, slot);
 	ClearPageSwapCache(page);
 	page->anon.private = 0;
-	m->si.cache[slot] = NIL;
+	set_swap_cache_pfn(m, slot, NIL);
 	m->si.swap_map[slot] &= ~SWAP_HAS_CACHE;
 	if (m->si.swap_map[slot] == 0)
 		swap_slot_free(m, slot);
@@ -328,7 +327,7 @@ void impl_op_swapcache_drop(void *model, struct pd_ctx *ctx, const struct pd_cal
 		res->status = PD_EINVAL;
 		return;
 	}
-	pfn = m->si.cache[call->slot];
+	pfn = swap_cache_pfn(m, call->slot);
 	if (pfn == NIL || pfn_to_page(m, pfn)->_refcount != 1) {
 		res->status = PD_REFUSED;
 		return;
