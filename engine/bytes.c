@@ -65,30 +65,86 @@ static void decode_config(struct reader *r, struct pd_config *c)
 	rd(r);
 }
 
-/* One argument, reduced into its range (and so valid for the text form). */
-static uint64_t decode_arg(struct reader *r, const struct pd_config *c, unsigned kind)
+/*
+ * x % d without a divide: Lemire's fastmod (exact for every 32-bit x and
+ * d >= 1).  A fuzz input's ops are ~3 reduced bytes each, and a hardware
+ * divide per argument was most of the decoder's time.
+ */
+struct fastmod {
+	uint64_t m;
+	uint32_t d;
+};
+
+static void fastmod_init(struct fastmod *f, uint32_t d)
+{
+	f->d = d;
+	f->m = UINT64_MAX / d + 1;
+}
+
+static PD_HOT_INLINE uint32_t fastmod(const struct fastmod *f, uint32_t x)
+{
+	uint64_t low = f->m * x;
+
+	return (uint32_t)(((unsigned __int128)low * f->d) >> 64);
+}
+
+#define FM(d) { UINT64_MAX / (d) + 1, (d) }
+#define FM8(b) FM(b + 1), FM(b + 2), FM(b + 3), FM(b + 4), FM(b + 5), FM(b + 6), FM(b + 7), FM(b + 8)
+
+/* A live-name index byte is reduced % n, n = 1..PD_MAX_HANDLES live names. */
+static const struct fastmod name_mod[PD_MAX_HANDLES + 1] = {
+	{ 0, 1 }, FM8(0), FM8(8), FM8(16), FM8(24), FM8(32), FM8(40), FM8(48), FM8(56),
+};
+_Static_assert(PD_MAX_HANDLES == 64, "name_mod has 64 entries");
+
+/* Per argument kind: the modulus its byte(s) are reduced by under this config. */
+struct arg_reducer {
+	struct fastmod mod[PD_ARG_FLAG];
+};
+
+static void reducer_init(struct arg_reducer *ar, const struct pd_config *c)
 {
 	uint64_t lo, hi;
 
+	memset(ar, 0, sizeof(*ar));
+	fastmod_init(&ar->mod[PD_ARG_CPU], c->cpus);
+	fastmod_init(&ar->mod[PD_ARG_ORDER], c->max_order + 1u);
+	fastmod_init(&ar->mod[PD_ARG_VPAGE], c->vpages);
+	fastmod_init(&ar->mod[PD_ARG_PAGES], c->vpages);
+	fastmod_init(&ar->mod[PD_ARG_VALUE], 0x10000);
+	fastmod_init(&ar->mod[PD_ARG_GRANULE], c->granules);
+	fastmod_init(&ar->mod[PD_ARG_TAG], 16);
+	fastmod_init(&ar->mod[PD_ARG_SLOT], c->slots);
+	pd_arg_range(c, PD_ARG_BLOCK, &lo, &hi);
+	fastmod_init(&ar->mod[PD_ARG_BLOCK], (uint32_t)hi + 1);
+}
+
+/* One argument, reduced into its range (and so valid for the text form). */
+static PD_HOT_INLINE uint64_t decode_arg(struct reader *r, const struct arg_reducer *ar,
+					 unsigned kind)
+{
 	switch (kind) {
-	case PD_ARG_CPU:     return rd(r) % c->cpus;
-	case PD_ARG_ORDER:   return rd(r) % (c->max_order + 1u);
-	case PD_ARG_VPAGE:   return rd(r) % c->vpages;
-	case PD_ARG_PAGES:   return 1 + rd(r) % c->vpages;
-	case PD_ARG_VALUE:   return rd16(r);
-	case PD_ARG_GRANULE: return rd(r) % c->granules;
-	case PD_ARG_TAG:     return rd(r) & 15;
-	case PD_ARG_SLOT:    return rd16(r) % c->slots;
+	case PD_ARG_VALUE:
+		return rd16(r);
+	case PD_ARG_SLOT:
 	case PD_ARG_BLOCK:
-		pd_arg_range(c, kind, &lo, &hi);
-		return rd16(r) % (hi + 1);
-	default:             return 0;
+		return fastmod(&ar->mod[kind], rd16(r));
+	case PD_ARG_PAGES:
+		return 1 + fastmod(&ar->mod[kind], rd(r));
+	case PD_ARG_CPU:
+	case PD_ARG_ORDER:
+	case PD_ARG_VPAGE:
+	case PD_ARG_GRANULE:
+	case PD_ARG_TAG:
+		return fastmod(&ar->mod[kind], rd(r));
+	default:
+		return 0;
 	}
 }
 
 /* Decode one op at r; false if it must be dropped. */
-static bool decode_op(struct reader *r, const struct pd_config *c,
-		      const struct pd_names *nm, struct pd_op *op)
+static PD_HOT_INLINE bool decode_op(struct reader *r, const struct arg_reducer *ar,
+				    const struct pd_names *nm, struct pd_op *op)
 {
 	const struct pd_op_desc *d;
 	bool keep = true, flags_read = false;
@@ -98,7 +154,7 @@ static bool decode_op(struct reader *r, const struct pd_config *c,
 	d = &pd_op_desc[op->code];
 	if (d->use != PD_L_NONE) {
 		unsigned idx = rd(r), n = nm->n[d->use];
-		uint32_t num = n ? nm->live[d->use][idx % n] : 0;
+		uint32_t num = n ? nm->live[d->use][fastmod(&name_mod[n], idx)] : 0;
 
 		keep = n > 0;
 		if (d->use == PD_L_PROC)
@@ -108,7 +164,7 @@ static bool decode_op(struct reader *r, const struct pd_config *c,
 	}
 	for (unsigned a = 0; a < d->nargs; a++) {
 		if (d->args[a].kind != PD_ARG_FLAG) {
-			pd_arg_set(op, d->args[a].kind, decode_arg(r, c, d->args[a].kind));
+			pd_arg_set(op, d->args[a].kind, decode_arg(r, ar, d->args[a].kind));
 		} else if (!flags_read) {
 			op->flags = (pd_flags_t)(rd(r) & pd_op_flag_mask(op->code));
 			flags_read = true;
@@ -131,6 +187,7 @@ void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t)
 void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t)
 {
 	struct reader r = { buf, len, 0 };
+	struct arg_reducer ar;
 	struct pd_names nm;
 	struct pd_op op;
 
@@ -140,12 +197,16 @@ void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t)
 		pd_trace_reserve_ops(t, len - PD_BYTES_HEADER < 1024 ? len - PD_BYTES_HEADER : 1024);
 	rd(&r);  /* version: anything reads as 1 */
 	decode_config(&r, &t->cfg);
+	reducer_init(&ar, &t->cfg);
 	pd_names_init(&nm);
 	while (r.pos < len) {
-		if (!decode_op(&r, &t->cfg, &nm, &op))
+		if (!decode_op(&r, &ar, &nm, &op))
 			continue;
 		pd_names_apply(&nm, &op);
-		pd_trace_add_op(t, &op, 0);
+		if (t->nops < t->ops_cap && t->nitems < t->items_cap)
+			pd_trace_push_op(t, &op, 0);
+		else
+			pd_trace_add_op(t, &op, 0);
 	}
 }
 

@@ -533,7 +533,8 @@ static _Thread_local struct pd_runner *spare_runner;
 
 /*
  * A zeroed runner but for the bodies of its contexts' logs, most of its
- * ~88 KB: those are read only below their counts, which are zeroed here.
+ * ~88 KB, its name tables and its diff array: those are read only below
+ * their counts, which are zeroed here.
  * Zeroing all of it was a visible part of a fuzz execution.  The input's
  * object list keeps its buffer (not its contents) from the runner's last
  * use.
@@ -552,7 +553,12 @@ static struct pd_runner *runner_alloc(void)
 		rn = pd_xmalloc(sizeof(*rn));
 	}
 	memset(rn, 0, offsetof(struct pd_runner, side));
-	memset(&rn->names, 0, sizeof(*rn) - offsetof(struct pd_runner, names));
+	/* Name entries are written when added, diffs when recorded: counts only. */
+	for (int l = 0; l < 4; l++)
+		rn->names[l].n = 0;
+	memset(&rn->slot_used, 0, offsetof(struct pd_runner, diff) -
+				  offsetof(struct pd_runner, slot_used));
+	memset(&rn->ndiff, 0, sizeof(*rn) - offsetof(struct pd_runner, ndiff));
 	rn->iseen = iseen;
 	rn->iseen_cap = iseen_cap;
 	for (int i = 0; i < 2; i++) {

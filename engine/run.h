@@ -126,7 +126,10 @@ struct pd_runner {
 	struct pd_run_result     *r;
 	const char               *file;
 	struct pd_side            side[2];   /* [0] primary, [1] reference */
-	/* runner_alloc() zeroes what is before side[] and from names on. */
+	/*
+	 * runner_alloc() zeroes what is before side[], and from names on but
+	 * for the name entries and diff[] (read only below their counts).
+	 */
 
 	struct pd_rnames names[4];           /* by enum pd_letter */
 	bool     slot_used[PD_MAX_PROCS];

@@ -69,10 +69,7 @@ struct pd_item *pd_trace_add_item(struct pd_trace *t, unsigned kind, uint32_t li
 void pd_trace_add_op(struct pd_trace *t, const struct pd_op *op, uint32_t line)
 {
 	pd_trace_reserve_ops(t, 1);
-	t->ops[t->nops] = *op;
-	t->op_line[t->nops] = line;
-	pd_trace_add_item(t, PD_ITEM_OP, line, t->nops);
-	t->nops++;
+	pd_trace_push_op(t, op, line);
 }
 
 void pd_trace_add_expect(struct pd_trace *t, struct pd_expect *e, uint32_t line)
