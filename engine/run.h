@@ -12,6 +12,9 @@
 #include "ctx.h"
 #include "util.h"
 
+/* Frames read per frame_state_range() call (state.c). */
+#define PD_FRAME_RUN 64
+
 /* One model of the pair. */
 struct pd_side {
 	const struct pd_model_ops *ops;
@@ -22,6 +25,8 @@ struct pd_side {
 	struct pd_ctx uctx;   /* the implicit zone_unlock before the op */
 	struct pd_ctx cctx;   /* check() */
 	struct pd_result res; /* the last op's result */
+	/* A run of frames' states (state.c); never zeroed whole, only prefixes. */
+	struct pd_frame_state frun[PD_FRAME_RUN];
 };
 
 /*

@@ -238,29 +238,49 @@ static bool frame_same(const struct pd_runner *rn, const struct pd_frame_state *
 	return !a->mte_tagged || pd_bytes_equal(a->tags, b->tags, (rn->cfg->granules + 1u) / 2);
 }
 
-static void cmp_frame(struct pd_runner *rn, uint32_t f)
+/* Compare one frame's two states (and track it in the primary). */
+static void judge_frame(struct pd_runner *rn, uint32_t f, const struct pd_frame_state *a,
+			const struct pd_frame_state *b)
 {
-	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
-	struct pd_frame_state a, b;
-
-	/*
-	 * Zeroed up to the tags (padding included, for the byte-equal test);
-	 * tags are read only when mte_tagged, and then a model fills them.
-	 */
-	memset(&a, 0, offsetof(struct pd_frame_state, tags));
-	memset(&b, 0, offsetof(struct pd_frame_state, tags));
-	p->ops->frame_state(p->m, f, &a);
-	r->ops->frame_state(r->m, f, &b);
-	if (!frame_same(rn, &a, &b)) {
-		cmp_fields(rn, PD_OBJ_FRAME, 0, f, frame_fields, N(frame_fields), &a, &b);
-		if (a.mte_tagged && b.mte_tagged)
-			cmp_tags(rn, PD_OBJ_FRAME, f, a.tags, b.tags);
+	if (!frame_same(rn, a, b)) {
+		cmp_fields(rn, PD_OBJ_FRAME, 0, f, frame_fields, N(frame_fields), a, b);
+		if (a->mte_tagged && b->mte_tagged)
+			cmp_tags(rn, PD_OBJ_FRAME, f, a->tags, b->tags);
 	}
 	if (!rn->fast)
 		track(rn, &rn->h_frame[f],
-		      hash_fields(PD_OBJ_FRAME, frame_fields, N(frame_fields), &a,
-				  a.mte_tagged ? a.tags : NULL, rn->cfg->granules),
+		      hash_fields(PD_OBJ_FRAME, frame_fields, N(frame_fields), a,
+				  a->mte_tagged ? a->tags : NULL, rn->cfg->granules),
 		      PD_OBJ_FRAME, 0, f);
+}
+
+/*
+ * One side's states of frames [f, f + n) into its run buffer, n <= PD_FRAME_RUN:
+ * one frame_state_range() call where the model has it.  Zeroed up to the
+ * tags first (padding included, for the byte-equal test); tags are read
+ * only when mte_tagged, and then a model fills them.
+ */
+static void read_frames(struct pd_side *sd, uint32_t f, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		memset(&sd->frun[i], 0, offsetof(struct pd_frame_state, tags));
+	if (sd->ops->frame_state_range) {
+		sd->ops->frame_state_range(sd->m, f, n, sd->frun);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sd->ops->frame_state(sd->m, f + i, &sd->frun[i]);
+}
+
+/* Frames [f, f + n), n <= PD_FRAME_RUN, in frame order. */
+static void cmp_frame_run(struct pd_runner *rn, uint32_t f, uint32_t n)
+{
+	struct pd_side *p = &rn->side[0], *r = &rn->side[1];
+
+	read_frames(p, f, n);
+	read_frames(r, f, n);
+	for (uint32_t i = 0; i < n; i++)
+		judge_frame(rn, f + i, &p->frun[i], &r->frun[i]);
 }
 
 static void cmp_proc(struct pd_runner *rn, uint8_t proc)
@@ -447,8 +467,9 @@ void pd_state_compare(struct pd_runner *rn)
 {
 	const struct pd_config *c = rn->cfg;
 
-	for (uint32_t f = 0; f < pd_nr_frames(c); f++)
-		cmp_frame(rn, f);
+	for (uint32_t f = 0; f < pd_nr_frames(c); f += PD_FRAME_RUN)
+		cmp_frame_run(rn, f, pd_nr_frames(c) - f < PD_FRAME_RUN ? pd_nr_frames(c) - f
+									 : PD_FRAME_RUN);
 	for (uint8_t proc = 0; proc < PD_MAX_PROCS; proc++) {
 		cmp_proc(rn, proc);
 		for (uint16_t v = 0; v < c->vpages; v++)
@@ -498,11 +519,28 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 	uint64_t end = (uint64_t)first + n;
 
 	switch (obj) {
-	case PD_OBJ_FRAME:
-		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++)
-			if (first_visit(rn, &vis->frame[f], PD_OBJ_FRAME, 0, (uint32_t)f))
-				cmp_frame(rn, (uint32_t)f);
+	case PD_OBJ_FRAME: {
+		/* Runs of frames not yet visited, read a run at a time. */
+		uint32_t run = 0, len = 0;
+
+		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++) {
+			if (!first_visit(rn, &vis->frame[f], PD_OBJ_FRAME, 0, (uint32_t)f)) {
+				if (len)
+					cmp_frame_run(rn, run, len);
+				len = 0;
+				continue;
+			}
+			if (!len)
+				run = (uint32_t)f;
+			if (++len == PD_FRAME_RUN) {
+				cmp_frame_run(rn, run, len);
+				len = 0;
+			}
+		}
+		if (len)
+			cmp_frame_run(rn, run, len);
 		break;
+	}
 	case PD_OBJ_PTE: {
 		uint32_t proc = first >> 16, v0 = first & 0xffff;
 
@@ -594,9 +632,18 @@ void pd_state_compare_input_touched(struct pd_runner *rn)
 	}
 	for (size_t k = 0; k < rn->niseen; k++) {
 		const struct pd_obj_ref *e = &rn->iseen[k];
+		uint32_t n = 1;
 
 		switch (e->obj) {
-		case PD_OBJ_FRAME:    cmp_frame(rn, e->index); break;
+		case PD_OBJ_FRAME:
+			/* The list has a touched run's frames in order: read them as a run. */
+			while (n < PD_FRAME_RUN && k + n < rn->niseen &&
+			       rn->iseen[k + n].obj == PD_OBJ_FRAME &&
+			       rn->iseen[k + n].index == e->index + n)
+				n++;
+			cmp_frame_run(rn, e->index, n);
+			k += n - 1;
+			break;
 		case PD_OBJ_PTE:      cmp_pte(rn, e->proc, (uint16_t)e->index); break;
 		case PD_OBJ_PROC:     cmp_proc(rn, e->proc); break;
 		case PD_OBJ_SLOT:     cmp_slot(rn, e->index); break;

@@ -182,30 +182,34 @@ static uint32_t block_head(struct impl *m, uint32_t pfn)
 	return NIL;
 }
 
-static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *out)
+/* pfn starts an allocated or a deferred block: block_head()'s order-0 case. */
+static bool starts_block(const struct impl *m, uint32_t pfn)
 {
-	struct impl *m = model;
-	uint32_t head = block_head(m, pfn);
-	const struct page *page;
+	const struct page *p = pfn_to_page_ro(m, pfn);
 
-	memset(out, 0, sizeof(*out));
+	return PageHead(p) || PageDeferred(p);
+}
+
+/* A frame of no block (FREE) or a block's tail: all but `accepted` as at zero. */
+static void plain_frame_state(struct impl *m, uint32_t pfn, unsigned kind,
+			      struct pd_frame_state *out)
+{
+	out->kind = (uint8_t)kind;
 	out->swapcache_slot = PD_NO_SLOT;
 	out->accepted = unit_accepted(m, pfn >> m->cfg.accept_order);
-	if (head == NIL) {
-		out->kind = PD_FRAME_FREE;
-		return;
-	}
-	if (head != pfn) {
-		out->kind = PD_FRAME_TAIL;
-		return;
-	}
-	page = pfn_to_page_ro(m, pfn);
+}
+
+/* The head of an allocated or deferred block, into out zeroed up to its tags. */
+static void head_frame_state(struct impl *m, uint32_t pfn, struct pd_frame_state *out)
+{
+	const struct page *page = pfn_to_page_ro(m, pfn);
+
+	plain_frame_state(m, pfn, PD_FRAME_HEAD, out);
 	out->order = (uint8_t)page_order(page);
 	if (PageDeferred(page)) {
 		out->kind = PD_FRAME_DEFERRED;
 		return;
 	}
-	out->kind = PD_FRAME_HEAD;
 	out->anon = PageAnon(page);
 	out->anon_exclusive = PageAnon(page) && PageAnonExclusive(page);
 	out->mte_tagged = PageMteTagged(page);
@@ -220,6 +224,51 @@ static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *o
 		out->content = page->content;
 	if (PageMteTagged(page))
 		memcpy(out->tags, page_tags_ro(m, pfn), m->tag_bytes);
+}
+
+static void impl_frame_state(void *model, uint32_t pfn, struct pd_frame_state *out)
+{
+	struct impl *m = model;
+	uint32_t head = block_head(m, pfn);
+
+	memset(out, 0, sizeof(*out));
+	if (head == pfn)
+		head_frame_state(m, pfn, out);
+	else
+		plain_frame_state(m, pfn, head == NIL ? PD_FRAME_FREE : PD_FRAME_TAIL, out);
+}
+
+/*
+ * A run of frames by walking blocks, not n block_head() searches of
+ * O(max_order) each (a freed or refilled run is all FREE frames, each the
+ * search's worst case).  Blocks are aligned and never overlap, so once
+ * the walk is past a free frame or a block's end, a block holding the
+ * next frame can only start at it: only the run's first frame may sit
+ * inside a block that began before the run.
+ */
+static void impl_frame_state_range(void *model, uint32_t first, uint32_t n,
+				   struct pd_frame_state *out)
+{
+	struct impl *m = model;
+	uint32_t end = first + n, pfn = first, head = block_head(m, first);
+
+	while (pfn < end) {
+		if (head == NIL) {
+			plain_frame_state(m, pfn, PD_FRAME_FREE, &out[pfn - first]);
+			pfn++;
+		} else {
+			uint32_t block_end = head + (1u << page_order(pfn_to_page_ro(m, head)));
+
+			if (head == pfn) {
+				head_frame_state(m, pfn, &out[pfn - first]);
+				pfn++;
+			}
+			for (; pfn < block_end && pfn < end; pfn++)
+				plain_frame_state(m, pfn, PD_FRAME_TAIL, &out[pfn - first]);
+		}
+		if (pfn < end)
+			head = starts_block(m, pfn) ? pfn : NIL;
+	}
 }
 
 static void impl_pte_state(void *model, uint8_t proc, uint16_t vpage,
@@ -343,6 +392,7 @@ const struct pd_model_ops pd_impl_ops = {
 	.tagstore_pin = impl_op_tagstore_pin,
 	.tagstore_unpin = impl_op_tagstore_unpin,
 	.frame_state = impl_frame_state,
+	.frame_state_range = impl_frame_state_range,
 	.pte_state = impl_pte_state,
 	.proc_state = impl_proc_state,
 	.slot_state = impl_slot_state,

@@ -304,14 +304,13 @@ static bool oracle_reset(void *model)
 /*
  * Per frame.  FREE and TAIL frames: everything but `accepted` is zero
  * (swapcache_slot is PD_NO_SLOT).  content only when defined, tags only
- * when tagged (zero otherwise).
+ * when tagged (zero otherwise).  Fills what is not zero, into out zeroed
+ * up to its tags.
  */
-static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_state *out)
+static void fill_frame_state(struct oracle *o, uint32_t frame, struct pd_frame_state *out)
 {
-	struct oracle *o = model;
 	const struct o_frame *fr;
 
-	memset(out, 0, sizeof(*out));
 	out->swapcache_slot = PD_NO_SLOT;
 	if (frame >= o->nr_frames)
 		return;
@@ -335,6 +334,20 @@ static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_stat
 		out->content = fr->content;
 	if (fr->mte_tagged)
 		memcpy(out->tags, o_frame_tags_rd(o, frame), o->tag_bytes);
+}
+
+static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	fill_frame_state(model, frame, out);
+}
+
+/* One frame after the other, as oracle_frame_state() reports each. */
+static void oracle_frame_state_range(void *model, uint32_t first, uint32_t n,
+				     struct pd_frame_state *out)
+{
+	for (uint32_t i = 0; i < n; i++)
+		fill_frame_state(model, first + i, &out[i]);
 }
 
 /* Per PTE.  A dead process or an unmapped vpage reports NONE, no frame, no slot. */
@@ -717,6 +730,7 @@ const struct pd_model_ops pd_oracle_ops = {
 	.tagstore_unpin = oracle_tagstore_unpin,
 
 	.frame_state = oracle_frame_state,
+	.frame_state_range = oracle_frame_state_range,
 	.pte_state = oracle_pte_state,
 	.proc_state = oracle_proc_state,
 	.slot_state = oracle_slot_state,

@@ -339,6 +339,18 @@ struct pd_model_ops {
 	 * new one.
 	 */
 	bool (*reset)(void *model);
+
+	/*
+	 * Optional, for speed: frames [first, first + n) into out[0..n), each
+	 * as frame_state() would report it.  The engine zeroes every out[i]
+	 * up to `tags` first, and reads tags only where mte_tagged, so the
+	 * model writes what is not zero and the tags of tagged frames.  An op
+	 * that changes a block changes a run of frames; one call for the run
+	 * lets a model find each block once instead of once per frame.
+	 * Without it the engine calls frame_state() for every frame.
+	 */
+	void (*frame_state_range)(void *model, uint32_t first, uint32_t n,
+				  struct pd_frame_state *out);
 };
 
 /* The two models this project ships. */

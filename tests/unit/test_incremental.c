@@ -99,7 +99,45 @@ static struct {
 	unsigned long changed[PD_NR_OBJ];  /* objects changed (and touched) */
 	unsigned trace;                    /* the trace being run */
 	bool drop_touches;                 /* test the watch: lose the oracle's touches */
+	unsigned long range_frames;        /* frames read by frame_state_range, checked */
+	unsigned long range_wrong;         /* ... that differed from frame_state (failures) */
 } W;
+
+/*
+ * The model's frame_state_range, if it has one, must report what
+ * frame_state does (s, just taken): every frame read again in runs whose
+ * starts and lengths vary with the call count, the way the engine reads
+ * them (each out[] zeroed up to its tags, tags compared only if tagged).
+ */
+static void check_range(const struct watch *w, const struct snap *s)
+{
+	struct pd_frame_state run[67];
+	uint32_t f = 0, len;
+	const size_t pre = offsetof(struct pd_frame_state, tags);
+
+	if (!w->ops->frame_state_range)
+		return;
+	for (uint32_t k = (uint32_t)W.calls; f < w->nframes; f += len, k = k * 1103515245u + 12345u) {
+		len = 1 + (k >> 16) % 67;
+		if (len > w->nframes - f)
+			len = w->nframes - f;
+		for (uint32_t i = 0; i < len; i++)
+			memset(&run[i], 0xa5, sizeof(run[i]));
+		for (uint32_t i = 0; i < len; i++)
+			memset(&run[i], 0, pre);
+		w->ops->frame_state_range(w->o, f, len, run);
+		for (uint32_t i = 0; i < len; i++) {
+			const struct pd_frame_state *a = &s->frame[f + i], *b = &run[i];
+			bool same = !memcmp(a, b, pre) &&
+				    (!a->mte_tagged || !memcmp(a->tags, b->tags, (w->cfg.granules + 1u) / 2));
+
+			W.range_frames++;
+			if (!same && W.range_wrong++ < 5)
+				fprintf(stderr, "trace %u: %s: frame_state_range(%u, %u) differs from frame_state at frame %u (kind %u/%u, order %u/%u)\n",
+					W.trace, w->ops->name, f, len, f + i, a->kind, b->kind, a->order, b->order);
+		}
+	}
+}
 
 static void snap_take(const struct watch *w, struct snap *s)
 {
@@ -345,6 +383,7 @@ static void watch_call(void *model, struct pd_ctx *ctx, const struct pd_call *ca
 	if (!pd_replaying(ctx) && res->status == PD_OK)
 		W.ok[call->code]++;
 	snap_take(w, b);
+	check_range(w, b);
 	mark_touched(w, ctx);
 
 	for (i = 0; i < w->nframes; i++)
@@ -456,8 +495,12 @@ static bool test_oracle_touches_every_change(void)
 	for (unsigned c = 0; c < PD_NR_OPS; c++)
 		printf(" %s=%lu", pd_opcode_name(c), W.ok[c]);
 	printf("\n");
+	printf("  frame_state_range: %lu frames read in runs, %lu differed from frame_state\n",
+	       W.range_frames, W.range_wrong);
 	ASSERTF(W.untouched == 0, "%lu changes were not touched", W.untouched);
 	ASSERTF(unclean == 0, "%u traces were not clean incremental runs", unclean);
+	ASSERTF(W.range_wrong == 0, "%lu frames differ in frame_state_range", W.range_wrong);
+	ASSERTF(n < 100 || W.range_frames > 0, "frame_state_range never checked");
 	/* The generator reaches every op, and every kind of object changes. */
 	for (unsigned c = 0; c < PD_NR_OPS; c++)
 		ASSERTF(n < 100 || W.ok[c] > 0, "no %s ever succeeded", pd_opcode_name(c));
@@ -1030,8 +1073,12 @@ static bool test_impl_touches_every_change(void)
 	for (unsigned c = 0; c < PD_NR_OPS; c++)
 		printf(" %s=%lu", pd_opcode_name(c), W.ok[c]);
 	printf("\n");
+	printf("  frame_state_range: %lu frames read in runs, %lu differed from frame_state\n",
+	       W.range_frames, W.range_wrong);
 	ASSERTF(W.untouched == 0, "%lu changes were not touched", W.untouched);
 	ASSERTF(unclean == 0, "%u traces were not clean incremental runs", unclean);
+	ASSERTF(W.range_wrong == 0, "%lu frames differ in frame_state_range", W.range_wrong);
+	ASSERTF(n < 100 || W.range_frames > 0, "frame_state_range never checked");
 	for (unsigned c = 0; c < PD_NR_OPS; c++)
 		ASSERTF(n < 100 || W.ok[c] > 0, "no %s ever succeeded", pd_opcode_name(c));
 	for (unsigned k = 0; k < PD_OBJ_TOTALS; k++)
