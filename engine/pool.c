@@ -23,7 +23,7 @@
 
 #include "run.h"
 
-#define POOL_ENTRIES 64
+#define POOL_ENTRIES 256
 #define POOL_FRAMES  (1u << 20)   /* default: frames of all entries' configs together */
 
 struct pd_pool {
@@ -126,14 +126,30 @@ static void entry_reset(struct pd_pool_entry *e, int i)
 	e->m[i] = NULL;
 }
 
+/* FNV-1a over the config's fields: entry_find() compares configs only on a match. */
+static uint64_t config_key(const struct pd_config *c)
+{
+	const uint32_t f[] = { c->frames_log2, c->cpus, c->max_order, c->granules,
+			       c->accept_order, c->unaccepted, c->tag_ratio_log2, c->slots,
+			       c->pcp_batch, c->pcp_high, c->vpages, c->swap_excl, c->accept,
+			       c->tagstore };
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		h = (h ^ f[i]) * 0x100000001b3ull;
+	return h;
+}
+
 static struct pd_pool_entry *entry_find(struct pd_pool *pool, const struct pd_config *cfg,
 				       const struct pd_model_ops *primary,
 				       const struct pd_model_ops *reference)
 {
+	uint64_t key = config_key(cfg);
+
 	for (int k = 0; k < POOL_ENTRIES; k++) {
 		struct pd_pool_entry *e = &pool->e[k];
 
-		if (e->used && e->ops[0] == primary && e->ops[1] == reference &&
+		if (e->key == key && e->used && e->ops[0] == primary && e->ops[1] == reference &&
 		    pd_config_equal(&e->cfg, cfg))
 			return e;
 	}
@@ -170,6 +186,7 @@ struct pd_pool_entry *pd_pool_take(struct pd_pool *pool, const struct pd_config 
 	e->lru = ++pool->clock;
 	e->uses = 1;
 	e->cfg = *cfg;
+	e->key = config_key(cfg);
 	e->ops[0] = primary;
 	e->ops[1] = reference;
 	pd_visit_init(&e->vis, cfg);

@@ -106,6 +106,7 @@ struct pd_pool_entry {
 	bool      used;
 	uint64_t  lru;
 	unsigned  uses;     /* runs that took it; 1: not yet reused */
+	uint64_t  key;      /* hash of cfg (pool.c) */
 	struct pd_config cfg;
 	const struct pd_model_ops *ops[2];
 	void     *m[2];

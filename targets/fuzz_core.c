@@ -40,18 +40,21 @@ static bool full_end_due(const uint8_t *buf, size_t len, unsigned every)
 }
 
 /*
- * Pool room: 32 configs at the cap's largest zone, within 2^20..2^21
- * frames (~360 MB of models at 2^16-frame configs).  A fuzzer mutates
- * configs, and each miss creates and boots two models, 1-2 ms at 2^16
- * frames: with room for 16 such configs 16% of inputs missed, with 32 9%.
+ * Pool room: 128 configs at the cap's largest zone, within 2^20..2^23
+ * frames.  A fuzzer's corpus soon holds more configs than that (each that
+ * reached new code was kept: 179 configs in 970 inputs after 10 s at
+ * 2^16 frames), and an input whose config has no models pays for two new
+ * ones.  Models take memory only where they were written (their large
+ * zeroed arrays are mapped fresh), so 128 configs of 2^16 frames fit in a
+ * few hundred MB (docs/fuzzing.md, "Figures").
  */
 static size_t pool_frames(const struct pd_fuzz_cap *cap)
 {
-	size_t want = (size_t)32 << cap->frames_log2;
+	size_t want = (size_t)128 << cap->frames_log2;
 
 	if (want < ((size_t)1 << 20))
 		return (size_t)1 << 20;
-	return want < ((size_t)1 << 21) ? want : (size_t)1 << 21;
+	return want < ((size_t)1 << 23) ? want : (size_t)1 << 23;
 }
 
 void pd_fuzz_pool_stats(unsigned long long *hits, unsigned long long *misses)
@@ -89,7 +92,8 @@ enum pd_fuzz_verdict pd_fuzz_one(const uint8_t *buf, size_t len, const struct pd
 	o.file = "<fuzz>";
 	o.check_every = cap->check_every;
 	o.fast = true;
-	o.fast_full_end = full_end_due(buf, len, cap->full_every);
+	o.fast_full_end = full_end_due(buf, len, cap->full_every == PD_FUZZ_FULL_AUTO
+						 ? pd_fuzz_full_every(&t->cfg) : cap->full_every);
 	if (!pool)
 		pool = pd_pool_new_sized(pool_frames(cap));
 	o.pool = pool;

@@ -286,8 +286,12 @@ size_t pd_crossover(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
 	cb = pd_fuzz_split(b, nb, sb, MAX_SPANS);
 	ca = ca < MAX_SPANS ? ca : MAX_SPANS;
 	cb = cb < MAX_SPANS ? cb : MAX_SPANS;
-	/* a's config mostly: the ops were found under it. */
-	memcpy(out, pd_rng_below(r, 8) ? a : b, PD_BYTES_HEADER);
+	/*
+	 * a's config mostly: the ops were found under it, and a new config
+	 * costs the pool two new models (at 65,536 frames, the time of tens
+	 * of executions).  Config edits are m_header()'s.
+	 */
+	memcpy(out, pd_rng_below(r, 32) ? a : b, PD_BYTES_HEADER);
 	n = PD_BYTES_HEADER;
 	i = pd_rng_below(r, (uint32_t)ca + 1);
 	j = pd_rng_below(r, (uint32_t)cb + 1);
@@ -341,16 +345,21 @@ static void mut_init(void)
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	struct pd_rng r = { seed };
-	size_t n;
 
 	if (mut_mode < 0)
 		mut_init();
-	if (!mut_mode || seed % 16 == 0) {
-		/* libFuzzer's own mutations (and dictionary), then back under the cap. */
-		n = LLVMFuzzerMutate(data, size, max_size);
-		if (n >= PD_BYTES_HEADER && mut_mode)
-			pd_fuzz_clamp_header(data, &mut_cap);
-		return n;
+	if (!mut_mode) {
+		/* libFuzzer's own mutations only (PAGEDIFF_FUZZ_MUTATOR=0). */
+		return LLVMFuzzerMutate(data, size, max_size);
+	}
+	if (seed % 16 == 0 && size > PD_BYTES_HEADER && max_size > PD_BYTES_HEADER) {
+		/*
+		 * libFuzzer's own mutations (and dictionary) on the ops; the
+		 * config is left to m_header(), so that a byte flip does not
+		 * make a new config (two new models) by accident.
+		 */
+		return PD_BYTES_HEADER + LLVMFuzzerMutate(data + PD_BYTES_HEADER, size - PD_BYTES_HEADER,
+							  max_size - PD_BYTES_HEADER);
 	}
 	return pd_mutate(data, size, max_size, &r, &mut_cap, NULL, 0, LLVMFuzzerMutate);
 }

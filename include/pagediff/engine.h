@@ -317,7 +317,7 @@ void pd_run_result_free(struct pd_run_result *r);
 
 /*
  * A pool of models kept between runs (pd_run_opts.pool), for fuzz drivers
- * that run millions of inputs: up to 64 configs' model pairs, of at most
+ * that run millions of inputs: up to 256 configs' model pairs, of at most
  * max_frames frames together (pd_pool_new: 2^20); the least recently used
  * of those never reused is evicted first.  A model is only ever handed
  * out again after its reset() succeeded, so no state of one input
