@@ -28,11 +28,11 @@
 # Every execution runs as fuzzing runs it (docs/fuzzing.md, "What one
 # execution compares"): the engine's fast mode, after every op a
 # comparison of what the op touched, at the end of the input everything
-# touched during it, and one input in 64 (PAGEDIFF_FUZZ_FULL_EVERY) ending
-# with the whole-state comparison and both models' check(); models are
-# reset between inputs, not created.  FULL_EVERY=1 in the environment
-# makes every input end with the whole-state comparison (the cost of that
-# comparison, for comparison).
+# touched during it, and one input in 64 (in zones above 4,096 frames one
+# in frames/64; PAGEDIFF_FUZZ_FULL_EVERY) ending with the whole-state
+# comparison and both models' check(); models are reset between inputs,
+# not created.  FULL_EVERY=N in the environment sets the rate (1: every
+# input ends with the whole-state comparison, for what that costs).
 #
 #   bash bench/fuzz_exec.sh [SECS] [CPU]         (default 20 0)
 #   SKIP_64K=1 skips the 65,536-frame corpus
@@ -114,7 +114,7 @@ refused() {
 		      if (r + f) printf ")" }'
 }
 
-export PAGEDIFF_FUZZ_FULL_EVERY=${FULL_EVERY:-64}
+if [ -n "${FULL_EVERY:-}" ]; then export PAGEDIFF_FUZZ_FULL_EVERY=$FULL_EVERY; else unset PAGEDIFF_FUZZ_FULL_EVERY; fi
 for c in "${corpora[@]}"; do
 	export PAGEDIFF_FUZZ_FRAMES_LOG2=12
 	k=2000

@@ -24,7 +24,7 @@ void pd_fuzz_cap_init(struct pd_fuzz_cap *cap)
 	cap->slots = PD_FUZZ_CAP_SLOTS;
 	cap->ops = PD_FUZZ_CAP_OPS;
 	cap->check_every = ce && *ce ? (unsigned)strtoul(ce, NULL, 10) : 0;
-	cap->full_every = fe && *fe ? (unsigned)strtoul(fe, NULL, 10) : PD_FUZZ_FULL_EVERY;
+	cap->full_every = fe && *fe ? (unsigned)strtoul(fe, NULL, 10) : PD_FUZZ_FULL_AUTO;
 	if (e && *e) {
 		long v = strtol(e, NULL, 10);
 

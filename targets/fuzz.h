@@ -48,19 +48,36 @@ struct pd_fuzz_cap {
 	 * (0: check() only with the full end, and at a divergence).
 	 * full_every: one input in full_every (chosen by a hash of its bytes,
 	 * so the same input always gets the same) ends with the whole-state
-	 * comparison and check(); 1: every input; 0: none.
+	 * comparison and check(); 1: every input; 0: none;
+	 * PD_FUZZ_FULL_AUTO (the default): pd_fuzz_full_every() of the
+	 * input's config.
 	 */
 	unsigned check_every;
 	unsigned full_every;
 };
 
 #define PD_FUZZ_FULL_EVERY 64
+#define PD_FUZZ_FULL_AUTO  UINT32_MAX
+
+/*
+ * The default full_every for a config: PD_FUZZ_FULL_EVERY, or one input
+ * in frames / 64 in zones above 4,096 frames.  The whole state costs
+ * O(frames) (at 65,536 frames both models' check() and the comparison
+ * take about 2 ms, the time of ~50 executions), so its share of an
+ * execution's average cost stays what it is at 4,096 frames.
+ */
+static inline unsigned pd_fuzz_full_every(const struct pd_config *cfg)
+{
+	uint32_t by_size = (uint32_t)(pd_nr_frames(cfg) / 64);
+
+	return by_size > PD_FUZZ_FULL_EVERY ? by_size : PD_FUZZ_FULL_EVERY;
+}
 
 /*
  * The defaults above, with frames_log2 raised or lowered by the
  * environment variable PAGEDIFF_FUZZ_FRAMES_LOG2 (3..24; benchmarks use
  * 16), check_every from PAGEDIFF_FUZZ_CHECK_EVERY (default 0) and
- * full_every from PAGEDIFF_FUZZ_FULL_EVERY (default PD_FUZZ_FULL_EVERY).
+ * full_every from PAGEDIFF_FUZZ_FULL_EVERY (default PD_FUZZ_FULL_AUTO).
  * Neither changes what a divergence reports: it is re-run the way
  * `pagediff replay` runs it.  Read once per process by each driver.
  */

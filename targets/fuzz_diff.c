@@ -17,7 +17,8 @@
  * Environment (read once, at initialization):
  *   PAGEDIFF_FUZZ_FRAMES_LOG2  raise/lower the frames cap (fuzz.h)
  *   PAGEDIFF_FUZZ_FULL_EVERY   one input in N ends with the whole-state
- *                              comparison and check() (default 64; fuzz.h)
+ *                              comparison and check() (default 64, or
+ *                              frames / 64 above 4,096 frames; fuzz.h)
  *   PAGEDIFF_FUZZ_CHECK_EVERY  check() every Nth op too (default 0)
  *   PAGEDIFF_FUZZ_FEEDBACK=1   allocator-state feedback (if built in; off by
  *                              default: it did not find the planted bugs

@@ -167,12 +167,54 @@ static bool test_mutants_stay_close(void)
 	return true;
 }
 
+/*
+ * A crossover keeps the first parent's config almost always: a new config
+ * costs two new models, so config changes are left to m_header's edits.
+ */
+static bool test_crossover_keeps_config(void)
+{
+	static uint8_t a[MAXB], b[MAXB], out[MAXB];
+	struct pd_fuzz_cap cap;
+	struct pd_rng r = { 7 };
+	unsigned kept = 0, total = 2000;
+
+	pd_fuzz_cap_init(&cap);
+	for (unsigned i = 0; i < total; i++) {
+		size_t na = gen(&r, &cap, a, 20), nb = gen(&r, &cap, b, 20), n;
+
+		b[PD_HDR_CPUS] = (uint8_t)(a[PD_HDR_CPUS] + 1);  /* the configs differ */
+		n = pd_crossover(a, na, b, nb, out, sizeof(out), &r, &cap);
+		CHECK(n >= PD_BYTES_HEADER);
+		kept += !memcmp(out, a, PD_BYTES_HEADER);
+	}
+	printf("crossovers keeping the first parent's config: %u of %u\n", kept, total);
+	CHECK(kept * 100 >= total * 95);
+	return true;
+}
+
+/* The whole-state end of an input: one in 64, rarer in proportion above 4,096 frames. */
+static bool test_full_every_scales(void)
+{
+	struct pd_config c;
+
+	pd_config_default(&c);
+	c.frames_log2 = 10;
+	CHECK(pd_fuzz_full_every(&c) == PD_FUZZ_FULL_EVERY);
+	c.frames_log2 = 12;
+	CHECK(pd_fuzz_full_every(&c) == PD_FUZZ_FULL_EVERY);
+	c.frames_log2 = 16;
+	CHECK(pd_fuzz_full_every(&c) == 1024);
+	return true;
+}
+
 int main(void)
 {
 	TEST(test_split_matches_decoder);
 	TEST(test_mutants_within_cap);
 	TEST(test_deterministic);
 	TEST(test_mutants_stay_close);
+	TEST(test_crossover_keeps_config);
+	TEST(test_full_every_scales);
 	printf("%u run, %u passed, %u failed\n", run, run - failed, failed);
 	return failed ? 1 : 0;
 }
