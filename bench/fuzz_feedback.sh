@@ -14,7 +14,8 @@
 # need fewer than ten ops, and short inputs run many times faster.
 # VARIANTS compares builds: a list of LABEL or LABEL:CMAKE-ARGS (commas for
 # spaces), e.g. VARIANTS="base tc-impl:-DPAGEDIFF_FUZZ_TRACE_CMP=impl"
-# (default "base": the default build).  Does tracing the impl's comparisons
+# (default "base": the default build).  FUZZ_ARGS adds libFuzzer flags to
+# every run (e.g. FUZZ_ARGS=-entropic=0).  Does tracing the impl's comparisons
 # or covering the engine find a bug in fewer executions?  Each line also
 # gives the seconds the run took (noisy; executions are the figure).
 #
@@ -48,7 +49,7 @@ for variant in ${VARIANTS:-base}; do
 			rm -rf "$tmp/c" && mkdir -p "$tmp/c"
 			[ "${CORPUS:-empty}" = empty ] || cp "$dir"/corpus/seeds/*.bin "$tmp/c/"
 			t0=$(date +%s.%N)
-			PAGEDIFF_FUZZ_FEEDBACK=$fb "$dir/targets/fuzz_diff" -seed="$s" -runs="$max_runs" \
+			PAGEDIFF_FUZZ_FEEDBACK=$fb "$dir/targets/fuzz_diff" ${FUZZ_ARGS:-} -seed="$s" -runs="$max_runs" \
 				-max_len="${MAX_LEN:-256}" -dict=targets/pagediff.dict -print_final_stats=1 \
 				-artifact_prefix="$tmp/" "$tmp/c" >"$tmp/log" 2>&1 || true
 			t=$(echo "$t0 $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')

@@ -258,7 +258,7 @@ static bool test_pool_keeps_reused_configs(void)
 	ASSERT(run_slots_cfg(pool, 1, &reused));
 	ASSERT(run_slots_cfg(pool, 1, &reused));   /* reused */
 	ASSERT(run_slots_cfg(pool, 2, &first_once));
-	for (unsigned s = 3; s < 3 + 100; s++)     /* more configs than the pool holds */
+	for (unsigned s = 3; s < 3 + 300; s++)     /* more configs than the pool holds (256) */
 		ASSERT(run_slots_cfg(pool, s, &c));
 	ASSERT(pd_pool_peek(pool, &c, &pd_oracle_ops, &pd_oracle_ops));
 	ASSERTF(!pd_pool_peek(pool, &first_once, &pd_oracle_ops, &pd_oracle_ops),
