@@ -15,7 +15,7 @@
 # VARIANTS compares builds: a list of LABEL or LABEL:CMAKE-ARGS (commas for
 # spaces), e.g. VARIANTS="base tc-impl:-DPAGEDIFF_FUZZ_TRACE_CMP=impl"
 # (default "base": the default build).  FUZZ_ARGS adds libFuzzer flags to
-# every run (e.g. FUZZ_ARGS=-entropic=0).  Does tracing the impl's comparisons
+# every run (e.g. FUZZ_ARGS=-entropic=0); SEED0=K runs seeds K+1..K+SEEDS.  Does tracing the impl's comparisons
 # or covering the engine find a bug in fewer executions?  Each line also
 # gives the seconds the run took (noisy; executions are the figure).
 #
@@ -45,7 +45,7 @@ for variant in ${VARIANTS:-base}; do
 	for fb in ${FEEDBACK_MODES:-1 0}; do
 		list=()
 		tlist=()
-		for s in $(seq 1 "$seeds"); do
+		for s in $(seq $((${SEED0:-0} + 1)) $((${SEED0:-0} + seeds))); do
 			rm -rf "$tmp/c" && mkdir -p "$tmp/c"
 			[ "${CORPUS:-empty}" = empty ] || cp "$dir"/corpus/seeds/*.bin "$tmp/c/"
 			t0=$(date +%s.%N)
