@@ -8,7 +8,8 @@
 # frames <= 2^FRAMES_LOG2 (default 6, through the target's cap) and
 # -max_len=MAX_LEN bytes (default 96: up to ~20 ops).  Models are kept in a
 # pool and reset between inputs (docs/fuzzing.md): RSS rises while the pool
-# fills (64 configs, 2^20 frames at most) and must then stay flat.
+# fills (256 configs, 2^20 frames at most at the default cap) and must then
+# stay flat.
 #
 #   bash bench/fuzz_rss.sh [RUNS] [BUILD_DIR]       (default 1000000 build/fuzz)
 set -euo pipefail
