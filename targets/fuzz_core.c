@@ -40,21 +40,24 @@ static bool full_end_due(const uint8_t *buf, size_t len, unsigned every)
 }
 
 /*
- * Pool room: 128 configs at the cap's largest zone, within 2^20..2^23
+ * Pool room: 64 configs at the cap's largest zone, within 2^20..2^22
  * frames.  A fuzzer's corpus soon holds more configs than that (each that
  * reached new code was kept: 179 configs in 970 inputs after 10 s at
  * 2^16 frames), and an input whose config has no models pays for two new
  * ones.  Models take memory only where they were written (their large
- * zeroed arrays are mapped fresh), so 128 configs of 2^16 frames fit in a
- * few hundred MB (docs/fuzzing.md, "Figures").
+ * zeroed arrays are mapped fresh), so a pooled model costs what its
+ * inputs touched, not its zone; the cap still bounds the worst case (a
+ * model whose every frame and tag was written: at 2^22 frames about
+ * libFuzzer's -rss_limit_mb=2048, where the typical is ~200 MB;
+ * docs/fuzzing.md, "Figures").
  */
 static size_t pool_frames(const struct pd_fuzz_cap *cap)
 {
-	size_t want = (size_t)128 << cap->frames_log2;
+	size_t want = (size_t)64 << cap->frames_log2;
 
 	if (want < ((size_t)1 << 20))
 		return (size_t)1 << 20;
-	return want < ((size_t)1 << 23) ? want : (size_t)1 << 23;
+	return want < ((size_t)1 << 22) ? want : (size_t)1 << 22;
 }
 
 void pd_fuzz_pool_stats(unsigned long long *hits, unsigned long long *misses)
