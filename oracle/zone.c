@@ -316,22 +316,34 @@ static bool block_legal(const struct oracle *o, const struct o_alloc_req *rq,
 	return true;
 }
 
+/* The last unaccepted unit of those overlapping frames [f, f + n), or UINT32_MAX. */
+static uint32_t last_unaccepted_unit(const struct oracle *o, uint32_t f, uint32_t n)
+{
+	uint32_t u, ufirst = f >> o->cfg.accept_order, ulast = (f + n - 1) >> o->cfg.accept_order;
+
+	for (u = ulast + 1; u-- > ufirst;)
+		if (!o_unit_is_accepted(o, u))
+			return u;
+	return UINT32_MAX;
+}
+
 /* The lowest-numbered legal block for rq, or PD_NO_FRAME. */
 static uint32_t lowest_legal_block(const struct oracle *o, const struct o_alloc_req *rq)
 {
-	uint32_t f, n = 1u << rq->order, unit_end;
+	uint32_t f, n = 1u << rq->order, u, next;
 
 	for (f = 0; f + n <= o->nr_frames; f += n) {
 		/*
 		 * A5: a NOLOCK block lies in accepted units only, so no
-		 * candidate starting in an unaccepted unit is legal: go on
-		 * at the unit's end (a multiple of n when the unit is the
-		 * larger).  The same answer as testing each, in O(units).
+		 * candidate overlapping an unaccepted unit is legal: go on
+		 * at the first candidate past the last such unit (every
+		 * candidate before it overlaps that unit too).  The same
+		 * answer as testing each, in O(units).
 		 */
-		if (rq->nolock && !o_unit_accepted(o, f)) {
-			unit_end = ((f >> o->cfg.accept_order) + 1) << o->cfg.accept_order;
-			if (unit_end > f + n)
-				f = unit_end - n;
+		if (rq->nolock && (u = last_unaccepted_unit(o, f, n)) != UINT32_MAX) {
+			next = (u + 1) << o->cfg.accept_order;   /* the unit's end */
+			next = (next + n - 1) / n * n;           /* the first candidate from there */
+			f = next - n;
 			continue;
 		}
 		/*

@@ -618,6 +618,87 @@ static bool test_nolock_never_accepts(void)
 	return true;
 }
 
+/* The lowest block of 2^order FREE frames in accepted units, from the observable state. */
+static uint32_t brute_lowest_nolock(unsigned order)
+{
+	uint32_t n = 1u << order, f, i;
+	struct pd_frame_state fs;
+
+	for (f = 0; f + n <= pd_nr_frames(&F.cfg); f += n) {
+		for (i = 0; i < n; i++) {
+			O->frame_state(F.m, f + i, &fs);
+			if (fs.kind != PD_FRAME_FREE || !fs.accepted)
+				break;
+		}
+		if (i == n)
+			return f;
+	}
+	return PD_NO_FRAME;
+}
+
+/*
+ * A5, B6: a NOLOCK allocation takes the lowest block the rules allow, and
+ * fails only when there is none: checked against a brute-force search
+ * over every aligned candidate, on zones with unaccepted units of every
+ * size against the block sizes (the oracle's search skips unaccepted
+ * units whole).
+ */
+static bool test_nolock_lowest_legal_by_brute_force(void)
+{
+	uint32_t seed = 12345, placed = 0, failed = 0;
+
+	for (unsigned trial = 0; trial < 120; trial++) {
+		struct pd_config c = small_cfg();
+		uint32_t frames[16];
+		uint8_t orders[16];
+		unsigned nheld = 0;
+
+		c.frames_log2 = (uint8_t)(6 + trial % 4);
+		c.accept_order = (uint8_t)(trial % 5);
+		seed = seed * 1103515245u + 12345u;
+		c.unaccepted = (uint8_t)(seed >> 16);
+		ASSERT(setup(&c));
+		for (unsigned k = 0; k < 24; k++) {
+			unsigned order, what;
+			uint32_t want;
+
+			seed = seed * 1103515245u + 12345u;
+			what = (seed >> 16) % 4;
+			order = (seed >> 20) % 4;
+			if (what == 0 && nheld < 16) {      /* a locked allocation accepts */
+				if (run(c_alloc((uint8_t)order, 0)) == PD_OK) {
+					frames[nheld] = F.res.frame;
+					orders[nheld++] = F.res.order;
+				}
+			} else if (what == 1 && nheld) {    /* free one */
+				nheld--;
+				ASSERT_EQ(run(c_free(frames[nheld], orders[nheld], 0)), PD_OK);
+			} else {                            /* NOLOCK, against the brute force */
+				want = brute_lowest_nolock(order);
+				if (want == PD_NO_FRAME) {
+					ASSERT_EQ(run(c_alloc((uint8_t)order, PD_ALLOC_NOLOCK)), PD_ENOMEM);
+					failed++;
+				} else {
+					ASSERT_EQ(run(c_alloc((uint8_t)order, PD_ALLOC_NOLOCK)), PD_OK);
+					ASSERT_EQ(F.res.frame, want);
+					placed++;
+					if (nheld < 16) {
+						frames[nheld] = F.res.frame;
+						orders[nheld++] = F.res.order;
+					} else {
+						ASSERT_EQ(run(c_free(F.res.frame, F.res.order, 0)), PD_OK);
+					}
+				}
+			}
+		}
+		ASSERT_EQ(F.check_failures, 0);
+		teardown();
+	}
+	printf("  %u NOLOCK placements and %u failures matched the brute force\n", placed, failed);
+	ASSERT(placed > 100 && failed > 100);
+	return true;
+}
+
 /*
  * L5: free nolock.  Order <= 3: FREE at once, even under the lock.
  * Order > 3 with the lock held: DEFERRED until the next locked free.
@@ -2631,6 +2712,7 @@ static const struct {
 	TEST(test_nolock_einval),
 	TEST(test_nolock_fails_under_zone_lock),
 	TEST(test_nolock_never_accepts),
+	TEST(test_nolock_lowest_legal_by_brute_force),
 	TEST(test_free_nolock_deferred),
 	TEST(test_free_nolock_unlocked_is_free),
 	TEST(test_tagstore_strict_skips_pinned),
