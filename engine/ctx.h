@@ -28,16 +28,21 @@ struct pd_touch_rec {
 	uint32_t first, n;
 };
 
+/*
+ * The counts first, in one cache line: every op starts two contexts
+ * (pd_ctx_begin_record) and reads their counts, and with each count
+ * beside its array the ~15 KB struct cost three lines per start.
+ */
 struct pd_ctx {
 	bool replay;
+	bool overflow;       /* more than PD_CTX_MAX_PLACEMENTS recorded */
+	bool touch_all;      /* more touches than fit: compare everything */
 	unsigned nlog;       /* placements recorded (record) or available (replay) */
 	unsigned pos;        /* replay: next to take */
-	bool overflow;       /* more than PD_CTX_MAX_PLACEMENTS recorded */
-	struct pd_placement log[PD_CTX_MAX_PLACEMENTS];
 	unsigned nviol;      /* may exceed PD_CTX_MAX_VIOLATIONS; extra ones are counted only */
-	struct pd_violation_rec viol[PD_CTX_MAX_VIOLATIONS];
 	unsigned ntouch;
-	bool touch_all;      /* more touches than fit: compare everything */
+	struct pd_placement log[PD_CTX_MAX_PLACEMENTS];
+	struct pd_violation_rec viol[PD_CTX_MAX_VIOLATIONS];
 	struct pd_touch_rec touch[PD_CTX_MAX_TOUCH];
 };
 

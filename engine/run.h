@@ -24,6 +24,7 @@ struct pd_side {
 	struct pd_ctx ctx;    /* the op's placement log and violations */
 	struct pd_ctx uctx;   /* the implicit zone_unlock before the op */
 	struct pd_ctx cctx;   /* check() */
+	bool uctx_used, cctx_used;  /* started since the last clear_ctx() (run.c) */
 	struct pd_result res; /* the last op's result */
 	/* A run of frames' states (state.c); never zeroed whole, only prefixes. */
 	struct pd_frame_state frun[PD_FRAME_RUN];
