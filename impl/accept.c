@@ -49,6 +49,29 @@ static uint32_t last_unit(const struct impl *m, uint32_t pfn, unsigned order)
 	return (pfn + (1u << order) - 1) >> m->cfg.accept_order;
 }
 
+/*
+ * The last still-unaccepted unit overlapping the block, or NIL: a NOLOCK
+ * scan may skip every candidate up to that unit's end (A5).  Word at a
+ * time, from the block's last unit down.
+ */
+uint32_t last_unaccepted_unit(struct impl *m, uint32_t pfn, unsigned order)
+{
+	uint32_t first = first_unit(m, pfn), u = last_unit(m, pfn, order);
+
+	for (;;) {
+		uint32_t base = u & ~63u, lo = first > base ? first - base : 0;
+		uint64_t word = m->unaccepted_map[u / 64];
+
+		word &= ~0ull >> (63 - u % 64);  /* bits 0 .. u % 64 */
+		word &= ~0ull << lo;             /* bits lo .. 63 */
+		if (word)
+			return base + 63 - (uint32_t)__builtin_clzll(word);
+		if (base <= first)
+			return NIL;
+		u = base - 1;
+	}
+}
+
 /* Every unit overlapping the block is accepted (word-at-a-time scan). */
 bool range_accepted(struct impl *m, uint32_t pfn, unsigned order)
 {

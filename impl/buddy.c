@@ -168,15 +168,16 @@ static void take_subblock(struct impl *m, uint32_t pfn, unsigned high,
 }
 
 /*
- * A5: a NOLOCK allocation cannot use an unaccepted unit, so the scan
- * goes on at the unit's end: returns the last candidate inside it (the
- * loop adds `step`).  Units smaller than the candidate are not skipped.
+ * A5: a NOLOCK allocation cannot use an unaccepted unit, so no candidate
+ * overlapping unit `u` can serve it: the scan goes on at the first
+ * candidate past the unit's end.  Returns the one before it (the loop
+ * adds `step`).
  */
-static uint32_t skip_unit(struct impl *m, uint32_t sub, uint32_t step)
+static uint32_t skip_unit(struct impl *m, uint32_t u, uint32_t step)
 {
-	uint32_t unit_end = ((sub >> m->cfg.accept_order) + 1) << m->cfg.accept_order;
+	uint32_t unit_end = (u + 1) << m->cfg.accept_order;
 
-	return unit_end > sub + step ? unit_end - step : sub;
+	return (unit_end + step - 1) / step * step - step;
 }
 
 /*
@@ -198,8 +199,11 @@ static uint32_t __rmqueue_scan(struct impl *m, unsigned order, alloc_flags_t af)
 			uint32_t end = pfn + (1u << o);
 
 			for (uint32_t sub = pfn; sub < end; sub += step) {
-				if ((af & ALLOC_NOLOCK) && hint && !unit_accepted(m, sub >> m->cfg.accept_order)) {
-					sub = skip_unit(m, sub, step);
+				uint32_t u;
+
+				if ((af & ALLOC_NOLOCK) && hint &&
+				    (u = last_unaccepted_unit(m, sub, order)) != NIL) {
+					sub = skip_unit(m, u, step);
 					continue;
 				}
 				if (block_legal(m, sub, order, af, hint)) {

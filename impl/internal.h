@@ -705,6 +705,7 @@ static inline void free_deferred_pages(struct impl *m)
 void accept_boot(struct impl *m);
 bool unit_accepted(struct impl *m, uint32_t unit);
 bool range_accepted(struct impl *m, uint32_t pfn, unsigned order);
+uint32_t last_unaccepted_unit(struct impl *m, uint32_t pfn, unsigned order);
 void accept_page(struct impl *m, uint32_t pfn, unsigned order);
 bool __accept_one_list_block(struct impl *m);
 void unaccepted_list_add(struct impl *m, uint32_t pfn);
