@@ -137,6 +137,11 @@ static void fb_frame_state(void *m, uint32_t f, struct pd_frame_state *out)
 	fb_inner->frame_state(((struct fb_model *)m)->inner, f, out);
 }
 
+static void fb_frame_state_range(void *m, uint32_t first, uint32_t n, struct pd_frame_state *out)
+{
+	fb_inner->frame_state_range(((struct fb_model *)m)->inner, first, n, out);
+}
+
 static void fb_pte_state(void *m, uint8_t p, uint16_t v, struct pd_pte_state *out)
 {
 	fb_inner->pte_state(((struct fb_model *)m)->inner, p, v, out);
@@ -436,5 +441,6 @@ const struct pd_model_ops *pd_fb_wrap(const struct pd_model_ops *inner)
 	fb_ops.tagblock_state = fb_tagblock_state;
 	fb_ops.totals = fb_totals;
 	fb_ops.check = inner->check ? fb_check : NULL;
+	fb_ops.frame_state_range = inner->frame_state_range ? fb_frame_state_range : NULL;
 	return &fb_ops;
 }
