@@ -62,6 +62,8 @@ static const uint16_t op_member_off[PD_NR_OPS] = {
 	MEMBER(PD_OP_TAGSTORE_UNPIN, tagstore_unpin),
 };
 #undef MEMBER
+/* A new op needs its line above (a missing one would read offset 0, the name). */
+_Static_assert(PD_NR_OPS == 24, "op_member_off lists every op");
 
 static PD_HOT_INLINE pd_op_fn *op_member(const struct pd_model_ops *ops, unsigned code)
 {
