@@ -93,6 +93,80 @@ bool range_accepted(struct impl *m, uint32_t pfn, unsigned order)
 }
 
 /*
+ * The largest k <= kmax such that `accepted` (one bit per unit, bit 0 at
+ * an aligned unit) has 2^k aligned units all set: fold pairs, then pairs
+ * of pairs ("units 4..7 accepted: 0xf0 -> pairs 0x50 -> quads 0x10").
+ */
+static unsigned accepted_run_order(uint64_t accepted, unsigned kmax)
+{
+	static const uint64_t first_of[] = {
+		0x5555555555555555ull, 0x1111111111111111ull, 0x0101010101010101ull,
+	};
+	unsigned k = 0;
+
+	while (k < kmax) {
+		uint64_t runs = accepted & (accepted >> (1u << k)) & first_of[k];
+
+		if (!runs)
+			break;
+		accepted = runs;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * How many NOLOCK orders the free block [pfn, pfn + 2^order) can serve
+ * without accepting (A5): n such that for each r < n some aligned 2^r
+ * sub-block lies in accepted units.  A sub-block of order r <= accept_order
+ * lies in one unit, so any accepted unit serves every such order; order
+ * accept_order + k needs 2^k aligned units accepted.  At most
+ * min(order, PD_NOLOCK_MAX_ORDER) + 1.  Word at a time: a block of up to
+ * 64 units is one load and a few folds, some 60 instructions with the call.
+ */
+unsigned nolock_orders_in(struct impl *m, uint32_t pfn, unsigned order)
+{
+	unsigned ao = m->cfg.accept_order;
+	unsigned top = order < PD_NOLOCK_MAX_ORDER ? order : PD_NOLOCK_MAX_ORDER;
+	unsigned kmax = top > ao ? top - ao : 0, best = 0;
+	uint32_t u = first_unit(m, pfn), n;
+
+	if (order <= ao)
+		return unit_accepted(m, u) ? top + 1 : 0;
+	n = 1u << (order - ao);  /* units in the block; u is a multiple of n */
+	for (uint32_t done = 0; done < n; done += 64) {
+		uint64_t accepted = ~m->unaccepted_map[(u + done) / 64];
+		unsigned r;
+
+		if (n < 64)
+			accepted = (accepted >> (u % 64)) & ((1ull << n) - 1);
+		if (!accepted)
+			continue;
+		r = ao + accepted_run_order(accepted, kmax);
+		if (r > top)
+			r = top;
+		if (r + 1 > best)
+			best = r + 1;
+		if (best == top + 1)
+			break;
+	}
+	return best;
+}
+
+/*
+ * A unit larger than the block accepted: the rest of the unit may hold
+ * hinted free blocks (accept=flag), which a NOLOCK allocation may now
+ * take.  Recount them, on both sides of the block.
+ */
+static void recount_unit_rest(struct impl *m, uint32_t unit, uint32_t pfn, unsigned order)
+{
+	uint32_t start = unit << m->cfg.accept_order;
+
+	recount_nolock_orders(m, start, pfn);
+	recount_nolock_orders(m, pfn + (1u << order), start + (1u << m->cfg.accept_order));
+}
+
+/*
  * Accept every still-unaccepted unit the block overlaps, once each (A3).
  * The units accepted, and all their frames (`accepted` is per frame, and
  * a unit may be larger than the block), are touched; a stale hint that
@@ -118,6 +192,8 @@ void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 		return;
 	impl_touch(m, PD_OBJ_UNIT, lo, hi - lo + 1);
 	impl_touch(m, PD_OBJ_FRAME, lo << ao, (hi - lo + 1) << ao);
+	if (ao > order && m->cfg.accept == PD_ACCEPT_FLAG)
+		recount_unit_rest(m, lo, pfn, order);
 }
 
 /* Boot, accept=list: park a MAX_ORDER block on the zone's list (A4). */

@@ -8,6 +8,9 @@
  * other frames of a free block carry nothing.  Under accept=flag a head
  * may also carry PGTY_unaccepted, a hint that the block may still contain
  * unaccepted units (seed 001); the unit bitmap (accept.c) is the truth.
+ * A hinted head also records the NOLOCK orders it can serve without
+ * accepting, counted per free area, so that a NOLOCK scan passes over
+ * what cannot serve it (struct free_area).
  */
 #include "internal.h"
 
@@ -28,6 +31,22 @@ static uint32_t find_free_buddy(struct impl *m, uint32_t pfn, unsigned order)
 	return NIL;
 }
 
+/*
+ * Set the unaccepted hint on a block going onto a free list, with its
+ * NOLOCK orders read from the bitmap, and count it in its free area
+ * (struct free_area).  The flags keep the value until the block comes off
+ * (or recount_nolock_orders() changes it).  Blocks without the hint are
+ * not counted: they serve every order, and their path costs nothing more.
+ */
+static void set_unaccepted_hint(struct impl *m, struct page *page, uint32_t pfn, unsigned order)
+{
+	unsigned n = nolock_orders_in(m, pfn, order);
+
+	__SetPageUnaccepted(page);
+	set_page_nolock_orders(page, n);
+	m->zone.free_area[order].nr_hinted[n]++;
+}
+
 static void add_to_free_list(struct impl *m, uint32_t pfn, unsigned order,
 			     bool unaccepted, bool to_tail)
 {
@@ -38,7 +57,7 @@ static void add_to_free_list(struct impl *m, uint32_t pfn, unsigned order,
 	__SetPageBuddy(page);
 	set_page_order(page, order);
 	if (unaccepted)
-		__SetPageUnaccepted(page);
+		set_unaccepted_hint(m, page, pfn, order);
 	if (to_tail)
 		plist_add_tail(m, &area->list, pfn);
 	else
@@ -55,6 +74,66 @@ static void del_page_from_free_list(struct impl *m, uint32_t pfn, unsigned order
 	plist_del(m, &area->list, pfn);
 	__ClearPageBuddy(page);
 	area->nr_free--;
+	if (PageUnaccepted(page))
+		area->nr_hinted[page_nolock_orders(page)]--;
+}
+
+/*
+ * Put a refused first candidate back at the tail of its list (RFC v2):
+ * what splitting it, then freeing the piece with FPI_TO_TAIL, would leave
+ * (the halves merge back into it), without the split.  Flags and counts
+ * stay as they are.
+ */
+static void rotate_to_tail(struct impl *m, uint32_t pfn, unsigned order)
+{
+	struct page_list *list = &m->zone.free_area[order].list;
+
+	plist_del(m, list, pfn);
+	plist_add_tail(m, list, pfn);
+}
+
+/*
+ * accept_page() accepted a unit larger than the block it handed out:
+ * recount the hinted free blocks in [start, end), the rest of the unit.
+ * Blocks are aligned and nest, and at that moment the unit holds only the
+ * block and free ones (A2), few once merged: walk it head by head.
+ * Called from prep_new_page(), after the zone lock is dropped, where the
+ * kernel would retake it; the lock is simulated and no NOLOCK path
+ * accepts (A5), so nothing can interleave.
+ */
+void recount_nolock_orders(struct impl *m, uint32_t start, uint32_t end)
+{
+	for (uint32_t pfn = start; pfn < end;) {
+		const struct page *p = pfn_to_page_ro(m, pfn);
+		unsigned order = page_order(p), old = page_nolock_orders(p), n;
+
+		if (PageBuddy(p) && PageUnaccepted(p) &&
+		    (n = nolock_orders_in(m, pfn, order)) != old) {
+			struct free_area *area = &m->zone.free_area[order];
+
+			area->nr_hinted[old]--;
+			area->nr_hinted[n]++;
+			set_page_nolock_orders(pfn_to_page(m, pfn), n);
+		}
+		pfn += 1u << order;
+	}
+}
+
+/*
+ * Might some block on the list serve a NOLOCK allocation of `order`
+ * without accepting?  O(NOLOCK orders): one without the hint serves
+ * any; a hinted one if its nolock orders exceed `order`.
+ */
+static bool free_area_serves_nolock(const struct free_area *area, unsigned order)
+{
+	uint32_t hinted = 0;
+
+	for (unsigned n = 0; n <= NR_NOLOCK_ORDERS; n++) {
+		if (n > order && area->nr_hinted[n])
+			return true;
+		hinted += area->nr_hinted[n];
+	}
+	return hinted < area->nr_free;
 }
 
 /*
@@ -183,20 +262,32 @@ static uint32_t skip_unit(struct impl *m, uint32_t u, uint32_t step)
 /*
  * Slow path: walk every free list from `order` up for an aligned
  * sub-block the flags allow (accepted for NOLOCK, tag blocks unpinned for
- * strict).  O(free blocks + frames scanned); reached only after the first
- * candidate was refused.
+ * strict).  Reached only after the first candidate was refused.  NOLOCK
+ * passes over every list that cannot serve it in O(1), and over every
+ * hinted block that cannot with one flag test, no bitmap read (the counts
+ * and nolock orders, struct free_area): failing costs O(orders), not
+ * O(free blocks).  Strict tag storage walks every block, O(free blocks +
+ * frames scanned).
  */
 static uint32_t __rmqueue_scan(struct impl *m, unsigned order, alloc_flags_t af)
 {
 	uint32_t step = 1u << order;
+	bool nolock = af & ALLOC_NOLOCK;
 
 	for (unsigned o = order; o <= m->max_order; o++) {
-		uint32_t pfn = m->zone.free_area[o].list.head;
+		const struct free_area *area = &m->zone.free_area[o];
+		uint32_t pfn = area->list.head;
 
+		if (nolock && !free_area_serves_nolock(area, order))
+			continue;
 		/* Only reads until a block is taken: no chunk made dirty (reset.c). */
 		for (; pfn != NIL; pfn = pfn_to_page_ro(m, pfn)->lru.next) {
-			bool hint = PageUnaccepted(pfn_to_page_ro(m, pfn));
+			const struct page *page = pfn_to_page_ro(m, pfn);
+			bool hint = PageUnaccepted(page);
 			uint32_t end = pfn + (1u << o);
+
+			if (nolock && hint && page_nolock_orders(page) <= order)
+				continue;
 
 			for (uint32_t sub = pfn; sub < end; sub += step) {
 				uint32_t u;
@@ -218,21 +309,26 @@ static uint32_t __rmqueue_scan(struct impl *m, unsigned order, alloc_flags_t af)
 
 /*
  * Take a block for an allocation.  The first candidate is the usual
- * smallest-order block; if the flags refuse it (strict tag storage with a
- * pinned tag block, RFC v2), it goes back to the tail of its free list
- * (FPI_TO_TAIL) and the slow scan looks for another.
+ * smallest-order block; if the flags refuse it (NOLOCK and an unaccepted
+ * unit, A5; strict tag storage and a pinned tag block, RFC v2), it goes
+ * back to the tail of its free list and the slow scan looks for another.
  */
 uint32_t __rmqueue(struct impl *m, unsigned order, alloc_flags_t af)
 {
 	const alloc_flags_t constrained = ALLOC_NOLOCK | ALLOC_TAG_STRICT;
-	uint32_t pfn = __rmqueue_smallest(m, order);
+	unsigned o = order;
+	uint32_t pfn;
 
-	if (pfn == NIL)
+	if (!(af & constrained))
+		return __rmqueue_smallest(m, order);
+	while (o <= m->max_order && plist_empty(&m->zone.free_area[o].list))
+		o++;
+	if (o > m->max_order)
 		return NIL;
-	if (!(af & constrained) ||
-	    block_legal(m, pfn, order, af, PageUnaccepted(pfn_to_page(m, pfn))))
-		return pfn;
-	__free_one_page(m, pfn, order, FPI_TO_TAIL);
+	pfn = m->zone.free_area[o].list.head;
+	if (block_legal(m, pfn, order, af, PageUnaccepted(pfn_to_page(m, pfn))))
+		return __rmqueue_smallest(m, order);
+	rotate_to_tail(m, pfn, o);
 	return __rmqueue_scan(m, order, af);
 }
 

@@ -72,6 +72,50 @@ static void check_hint(struct checker *c, uint32_t pfn, unsigned order)
 		      "free block %u order %u has no unaccepted hint but unaccepted units", pfn, order);
 }
 
+/*
+ * NOLOCK orders of a free block by brute force (A5): for each order from
+ * 0 up, is some aligned sub-block of it accepted?  Independent of
+ * nolock_orders_in()'s bit folding.
+ */
+static unsigned nolock_orders_brute(struct impl *m, uint32_t pfn, unsigned order)
+{
+	unsigned n = 0;
+
+	for (unsigned r = 0; r <= order && r < NR_NOLOCK_ORDERS; r++) {
+		bool found = false;
+
+		for (uint32_t sub = pfn; sub < pfn + (1u << order) && !found; sub += 1u << r)
+			found = range_accepted(m, sub, r);
+		if (!found)
+			break;
+		n = r + 1;
+	}
+	return n;
+}
+
+/*
+ * The NOLOCK index (struct free_area): a hinted buddy head records its
+ * NOLOCK orders as the bitmap has them; any other head records none.
+ * Counts the hinted block into `hinted`.
+ */
+static void check_nolock_orders(struct checker *c, uint32_t pfn, unsigned order,
+				uint32_t hinted[NR_NOLOCK_ORDERS + 1])
+{
+	struct impl *m = c->m;
+	const struct page *p = pfn_to_page_ro(m, pfn);
+	unsigned n = page_nolock_orders(p), want;
+
+	if (!PageUnaccepted(p)) {
+		CHECK(c, n == 0, "free block %u without the hint records nolock orders %u", pfn, n);
+		return;
+	}
+	want = nolock_orders_brute(m, pfn, order);
+	CHECK(c, n == want, "free block %u order %u records nolock orders %u, the bitmap says %u",
+	      pfn, order, n, want);
+	if (n <= NR_NOLOCK_ORDERS)
+		hinted[n]++;
+}
+
 /* Walk a list, bounded by the number of frames; returns blocks seen. */
 #define for_each_listed(m, l, pfn, n)                                          \
 	for ((pfn) = (l)->head, (n) = 0; (pfn) != NIL && (n) <= (m)->nr_frames;  \
@@ -84,6 +128,7 @@ static uint64_t check_buddy(struct checker *c)
 
 	for (unsigned o = 0; o <= m->max_order; o++) {
 		const struct free_area *area = &m->zone.free_area[o];
+		uint32_t hinted[NR_NOLOCK_ORDERS + 1] = { 0 };
 		uint32_t pfn, n;
 
 		for_each_listed(m, &area->list, pfn, n) {
@@ -99,6 +144,7 @@ static uint64_t check_buddy(struct checker *c)
 			      "frame %u on free_area[%u] has flags %#x", pfn, o, p->flags);
 			cover_block(c, pfn, o, OWN_BUDDY);
 			check_hint(c, pfn, o);
+			check_nolock_orders(c, pfn, o, hinted);
 			if (o < m->max_order) {
 				const struct page *b = pfn_to_page_ro(m, pfn ^ (1u << o));
 
@@ -109,6 +155,10 @@ static uint64_t check_buddy(struct checker *c)
 		}
 		CHECK(c, n == area->nr_free, "free_area[%u].nr_free %u, list holds %u", o,
 		      area->nr_free, n);
+		for (unsigned k = 0; k <= NR_NOLOCK_ORDERS; k++)
+			CHECK(c, hinted[k] == area->nr_hinted[k],
+			      "free_area[%u].nr_hinted[%u] %u, list holds %u", o, k,
+			      area->nr_hinted[k], hinted[k]);
 		frames += (uint64_t)n << o;
 	}
 	return frames;
@@ -134,7 +184,8 @@ static uint64_t check_pcp(struct checker *c)
 					break;
 				}
 				p = pfn_to_page_ro(m, pfn);
-				CHECK(c, PagePcp(p) && !PageBuddy(p) && page_order(p) == o,
+				CHECK(c, PagePcp(p) && !PageBuddy(p) && page_order(p) == o &&
+					 !page_nolock_orders(p),
 				      "frame %u on pcp %u order %u has flags %#x", pfn, cpu, o,
 				      p->flags);
 				cover_block(c, pfn, o, OWN_PCP);

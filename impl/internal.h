@@ -47,11 +47,19 @@ struct page_list {
 };
 
 /*
+ * A NOLOCK allocation of order r may take a free block without the
+ * unaccepted hint, or a hinted one whose page_nolock_orders() > r (A5).
  *   nr_free == number of blocks on list
+ *   nr_hinted[n] == number of blocks on list with PGTY_unaccepted and
+ *                   page_nolock_orders() == n
+ *   page_nolock_orders(b) == nolock_orders_in(b) for every hinted block b
+ *   (sum(nr_hinted) < nr_free: some block has no hint and serves any order)
  */
+#define NR_NOLOCK_ORDERS (PD_NOLOCK_MAX_ORDER + 1)
 struct free_area {
 	struct page_list list;
 	uint32_t nr_free;
+	uint32_t nr_hinted[NR_NOLOCK_ORDERS + 1];
 };
 
 /*
@@ -615,6 +623,7 @@ uint32_t __rmqueue(struct impl *m, unsigned order, alloc_flags_t af);
 uint32_t __rmqueue_smallest(struct impl *m, unsigned order);
 bool block_legal(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af,
 		 bool hint);
+void recount_nolock_orders(struct impl *m, uint32_t start, uint32_t end);
 void buddy_boot(struct impl *m);
 
 /* ==== pcp.c ==== */
@@ -706,6 +715,7 @@ void accept_boot(struct impl *m);
 bool unit_accepted(struct impl *m, uint32_t unit);
 bool range_accepted(struct impl *m, uint32_t pfn, unsigned order);
 uint32_t last_unaccepted_unit(struct impl *m, uint32_t pfn, unsigned order);
+unsigned nolock_orders_in(struct impl *m, uint32_t pfn, unsigned order);
 void accept_page(struct impl *m, uint32_t pfn, unsigned order);
 bool __accept_one_list_block(struct impl *m);
 void unaccepted_list_add(struct impl *m, uint32_t pfn);

@@ -15,7 +15,8 @@
  *    PGTY_unaccepted on such a head says "may still contain unaccepted
  *    units" (accept=flag, seed 001).  Under accept=list a head with
  *    PGTY_unaccepted and no list type sits on the zone's unaccepted list.
- *  - The block order lives in the flag word too (4 bits, orders 0..10).
+ *  - The block order lives in the flag word too (4 bits, orders 0..10),
+ *    and on a hinted free head the NOLOCK orders it serves (3 bits).
  */
 #ifndef PAGEDIFF_IMPL_PAGE_FLAGS_H
 #define PAGEDIFF_IMPL_PAGE_FLAGS_H
@@ -139,6 +140,28 @@ static inline int PageMappedToDisk(const struct page *p)
 PAGETYPE(Buddy, PGTY_buddy)
 PAGETYPE(Pcp, PGTY_pcp)
 PAGETYPE(Unaccepted, PGTY_unaccepted)
+
+/*
+ * A free buddy head carrying PGTY_unaccepted also records how many NOLOCK
+ * orders it can serve without accepting memory (A5): nolock_orders n
+ * says that for every r < n an aligned 2^r sub-block lies in accepted
+ * units, 0 that none does.  3 bits, 0..PD_NOLOCK_MAX_ORDER + 1, cleared
+ * with the rest of the word when the block leaves the buddy (pcp and
+ * allocated heads carry none).  buddy.c counts hinted blocks per order by
+ * it, so that the NOLOCK scan passes over lists and blocks that cannot
+ * serve.
+ */
+#define PG_NOLOCK_SHIFT  8
+#define PG_NOLOCK_MASK   (0x7u << PG_NOLOCK_SHIFT)
+
+static inline unsigned page_nolock_orders(const struct page *p)
+{
+	return (p->flags & PG_NOLOCK_MASK) >> PG_NOLOCK_SHIFT;
+}
+static inline void set_page_nolock_orders(struct page *p, unsigned n)
+{
+	p->flags = (p->flags & ~PG_NOLOCK_MASK) | ((uint32_t)n << PG_NOLOCK_SHIFT);
+}
 
 /* The flag word of a freshly allocated head (prep_new_page). */
 #define PG_HEAD_ORDER(order) ((1u << PG_head) | ((uint32_t)(order) << PG_ORDER_SHIFT))

@@ -482,6 +482,99 @@ static bool test_nolock_flag_finds_accepted_subblock(void)
 	return true;
 }
 
+static unsigned count_check(void);
+
+/*
+ * The NOLOCK index (struct free_area): hinted blocks are counted by the
+ * NOLOCK orders they can serve, so a request no list can serve fails
+ * without a walk, and one that a later block serves passes the others.
+ */
+static bool test_nolock_index_counts_what_can_serve(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.accept_order = 0;
+	c.unaccepted = 0xf0;  /* frames 4..7 and 12..15 */
+	ASSERT(setup(&c));
+	/* aligned accepted runs of 4 ([0,4), [8,12)), none of 8: orders 0..2 */
+	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 0)), 3);
+	ASSERT_EQ(F.m->zone.free_area[4].nr_hinted[3], 1);
+	ASSERT_EQ(OP(ALLOC, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(OP(ALLOC, .order = 2, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	/* the split halves: [4,8) serves nothing, [8,16) orders 0..2 */
+	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 4)), 0);
+	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 8)), 3);
+	/* [4,8) is refused and passed over unread; [8,16) is carved */
+	ASSERT_EQ(OP(ALLOC, .order = 2, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 8);
+	ASSERT_STR(draw(), "A A A A . . . . B B B B . . . .");
+	/* left: [4,8) and [12,16), both unaccepted: no list can serve */
+	ASSERT_EQ(F.m->zone.free_area[2].nr_free, 2);
+	ASSERT_EQ(F.m->zone.free_area[2].nr_hinted[0], 2);
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	for (uint32_t u = 0; u < 16; u++)
+		ASSERT_EQ(F.m->times_accepted[u], 0);
+	/* impl_check recomputes every hinted block's NOLOCK orders */
+	set_page_nolock_orders(pfn_to_page(F.m, 4), 1);
+	ASSERT(count_check() > 0);
+	ASSERT(strstr(F.cctx.viol[0].msg, "nolock orders") != NULL);
+	set_page_nolock_orders(pfn_to_page(F.m, 4), 0);
+	ASSERT_EQ(count_check(), 0);
+	return true;
+}
+
+/*
+ * A unit larger than a block: accepting it for one block makes the free
+ * blocks sharing it servable, and the index must say so, or a NOLOCK
+ * scan passes them over and fails while an accepted block is free (L3).
+ * Blocks of 8 frames, units of 16 (two blocks each), all unaccepted.
+ */
+static bool test_nolock_index_follows_a_whole_unit_accept(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t head;
+
+	c.frames_log2 = 6;
+	c.max_order = 3;
+	c.accept_order = 4;
+	c.unaccepted = 0xff;
+	c.cpus = 2;
+	c.pcp_batch = 1;
+	ASSERT(setup(&c));
+	/* free_area[3]: 0 8 16 24 32 40 48 56 */
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	/* unit 0 accepted for [0,8): its other block [8,16) now serves */
+	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 8)), NR_NOLOCK_ORDERS);
+	ASSERT_EQ(F.m->zone.free_area[3].nr_hinted[NR_NOLOCK_ORDERS], 1);
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 8);
+	ASSERT_EQ(OP(FREE, .cpu = 0, .frame = 0, .order = 3), PD_OK);
+	ASSERT_EQ(OP(FREE, .cpu = 0, .frame = 8, .order = 3), PD_OK);
+	/*
+	 * cpu 0's pcp: 8 0; free_area[3]: 16 24 32 40 48 56.  16 is refused
+	 * (to the tail), nothing else serves; the drain brings 0 and 8 back
+	 * to the head and 8 serves: free_area[3] is 0 24 32 40 48 56 16.
+	 */
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 8);
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	/* 24 accepts unit 1, and [16,24), at the tail, now serves */
+	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 24);
+	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 16)), NR_NOLOCK_ORDERS);
+	head = F.m->zone.free_area[3].list.head;
+	ASSERT_EQ(head, 32);
+	/* 32 refused; 40 48 56 passed over; 16 taken */
+	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 16);
+	ASSERT_EQ(F.m->times_accepted[2], 0);
+	ASSERT_EQ(F.m->times_accepted[3], 0);
+	return true;
+}
+
 static bool test_nolock_takes_a_block_only_other_cpus_hold(void)
 {
 	struct pd_config c = base_cfg();
@@ -1033,6 +1126,10 @@ static bool test_check_catches_corrupted_state(void)
 	F.m->pcp[0].count++;                          /* pcp count */
 	ASSERT(count_check() > 0);
 	F.m->pcp[0].count--;
+
+	F.m->zone.free_area[3].nr_hinted[0]++;        /* NOLOCK index count */
+	ASSERT(count_check() > 0);
+	F.m->zone.free_area[3].nr_hinted[0]--;
 
 	*pte_offset(&F.m->mm[0], 0) = pte_wrprotect(*pte_offset(&F.m->mm[0], 0));
 	ClearPageAnonExclusive(pfn_to_page(F.m, pfn));
@@ -2002,6 +2099,8 @@ static const struct {
 	TEST(test_accept_flag_whole_unit_larger_than_block),
 	TEST(test_accept_list_accepts_last),
 	TEST(test_nolock_flag_finds_accepted_subblock),
+	TEST(test_nolock_index_counts_what_can_serve),
+	TEST(test_nolock_index_follows_a_whole_unit_accept),
 	TEST(test_nolock_under_held_lock_uses_pcp_only),
 	TEST(test_nolock_takes_a_block_only_other_cpus_hold),
 	TEST(test_locked_path_under_held_lock_is_a_deadlock),
