@@ -267,11 +267,20 @@ static void unmap_range(struct oracle *o, uint8_t proc, uint32_t first, uint32_t
 }
 
 /* V1: a vpage at boot, and of a new process: outside any mapping, PTE none. */
-void o_vpage_init(struct o_vpage *vp)
+static void o_vpage_init(struct o_vpage *vp)
 {
 	memset(vp, 0, sizeof(*vp));
 	vp->frame = PD_NO_FRAME;
 	vp->slot = PD_NO_SLOT;
+}
+
+/* V1: vp[0 .. n) as at boot (o_vpage_init). */
+void o_vpages_init(struct o_vpage *vp, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		o_vpage_init(&vp[i]);
 }
 
 /* A process slot's flags at boot and after exit: not alive, not "has pinned". */
@@ -282,23 +291,23 @@ void o_proc_init(struct o_proc *p)
 }
 
 /*
- * The span [*first, *end) of a process's mapped vpages (0, 0 if none).
- * Outside it every vpage is as at boot (o_vpage_init): only mmap maps a
- * vpage and unmap_range puts it back.  Exit and fork walk only the span,
- * so what they touch, and the engine compares, is the mappings.
+ * The span [*first, *end) of a process's mapped vpages, from the lowest
+ * mapped vpage to the highest (empty, *first == *end, if none).  Outside
+ * it every vpage is as at boot (o_vpage_init): only mmap maps a vpage and
+ * unmap_range puts it back.  Exit and fork walk only the span, so what
+ * they touch, and the engine compares, is the mappings.
  */
 static void mapped_span(const struct oracle *o, uint8_t proc, uint32_t *first, uint32_t *end)
 {
-	uint32_t v;
+	const struct o_vpage *vp = o->procs[proc].vp;
+	uint32_t lo = 0, hi = o->cfg.vpages;
 
-	*first = *end = 0;
-	for (v = 0; v < o->cfg.vpages; v++) {
-		if (!o->procs[proc].vp[v].mapped)
-			continue;
-		if (*end == 0)
-			*first = v;
-		*end = v + 1;
-	}
+	while (lo < hi && !vp[lo].mapped)
+		lo++;
+	while (hi > lo && !vp[hi - 1].mapped)
+		hi--;
+	*first = lo;
+	*end = hi;
 }
 
 /*

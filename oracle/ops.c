@@ -122,6 +122,17 @@ static bool alloc_state(struct oracle *o)
 	       o->on_list && o->slots && o->slot_tags && o->deferred;
 }
 
+/* An empty dirty log: nothing written since. */
+static void dirty_log_clear(struct oracle *o)
+{
+	unsigned k;
+
+	o->ndirty = 0;
+	o->dirty_overflow = false;
+	for (k = 0; k < O_DIRTY_KINDS; k++)
+		o->dirty_last[k] = UINT32_MAX;
+}
+
 /*
  * Everything as at boot, on arrays fresh from alloc_state(): the frames,
  * units, tag blocks and slots are zero already, which is their boot
@@ -130,18 +141,16 @@ static bool alloc_state(struct oracle *o)
  */
 static void boot_state(struct oracle *o)
 {
-	unsigned p, v;
+	unsigned p;
 
 	memset(o->procs, 0, sizeof(o->procs));
 	for (p = 0; p < PD_MAX_PROCS; p++) {
 		o_proc_init(&o->procs[p]);
-		for (v = 0; v < PD_MAX_VPAGES; v++)
-			o_vpage_init(&o->procs[p].vp[v]);
+		o_vpages_init(o->procs[p].vp, PD_MAX_VPAGES);
 	}
 	o_zone_init(o);
 	o->ctx = NULL;
-	o->ndirty = 0;
-	o->dirty_overflow = false;
+	dirty_log_clear(o);
 }
 
 static bool is_pow2(uint32_t x)
@@ -244,8 +253,7 @@ static void restore_dirty(struct oracle *o, unsigned kind, uint32_t first, uint3
 		break;
 	case PD_OBJ_PTE:
 		/* A range of PTE ids is one process's vpages (PD_PTE_ID). */
-		for (i = 0; i < n; i++)
-			o_vpage_init(&o->procs[first >> 16].vp[(first & 0xffff) + i]);
+		o_vpages_init(&o->procs[first >> 16].vp[first & 0xffff], n);
 		break;
 	case PD_OBJ_PROC:
 		for (i = 0; i < n; i++)
@@ -293,7 +301,7 @@ static bool oracle_reset(void *model)
 	}
 	for (i = 0; i < o->ndirty; i++)
 		restore_dirty(o, o->dirty[i].kind, o->dirty[i].first, o->dirty[i].n);
-	o->ndirty = 0;
+	dirty_log_clear(o);
 	o_zone_boot_counters(o);
 	o->ctx = NULL;
 	return true;
@@ -336,18 +344,19 @@ static void fill_frame_state(struct oracle *o, uint32_t frame, struct pd_frame_s
 		memcpy(out->tags, o_frame_tags_rd(o, frame), o->tag_bytes);
 }
 
-static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_state *out)
-{
-	memset(out, 0, sizeof(*out));
-	fill_frame_state(model, frame, out);
-}
-
-/* One frame after the other, as oracle_frame_state() reports each. */
+/* One frame after the other (the engine zeroed out[]). */
 static void oracle_frame_state_range(void *model, uint32_t first, uint32_t n,
 				     struct pd_frame_state *out)
 {
 	for (uint32_t i = 0; i < n; i++)
 		fill_frame_state(model, first + i, &out[i]);
+}
+
+/* One frame: the range of one, into out zeroed here. */
+static void oracle_frame_state(void *model, uint32_t frame, struct pd_frame_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	oracle_frame_state_range(model, frame, 1, out);
 }
 
 /* Per PTE.  A dead process or an unmapped vpage reports NONE, no frame, no slot. */
@@ -622,9 +631,9 @@ static void oracle_check(void *model, struct pd_ctx *ctx)
 
 /*
  * Note objects id .. id+n-1 of `kind` in the dirty log, extending the
- * last range when this one starts inside it or right after it (a block's
- * head again, a run of PTEs), as pd_touch() does, so the log grows with
- * the objects written rather than with the writes.
+ * latest range of that kind when this one starts inside it or right after
+ * it (a block's head again, after its PTE; a run of PTEs), so the log
+ * grows with the objects written rather than with the writes.
  */
 void o_dirty(struct oracle *o, unsigned kind, uint32_t id, uint32_t n)
 {
@@ -632,9 +641,9 @@ void o_dirty(struct oracle *o, unsigned kind, uint32_t id, uint32_t n)
 
 	if (!n || o->dirty_overflow)
 		return;
-	if (o->ndirty) {
-		d = &o->dirty[o->ndirty - 1];
-		if (d->kind == kind && id >= d->first && id <= d->first + d->n) {
+	if (o->dirty_last[kind] < o->ndirty) {
+		d = &o->dirty[o->dirty_last[kind]];
+		if (id >= d->first && id <= d->first + d->n) {
 			if (id + n > d->first + d->n)
 				d->n = id + n - d->first;
 			return;
@@ -644,6 +653,7 @@ void o_dirty(struct oracle *o, unsigned kind, uint32_t id, uint32_t n)
 		o->dirty_overflow = true;
 		return;
 	}
+	o->dirty_last[kind] = o->ndirty;
 	d = &o->dirty[o->ndirty++];
 	d->kind = (uint8_t)kind;
 	d->first = id;

@@ -48,7 +48,7 @@
  * not observable.  oracle_reset() puts each logged object back to its
  * boot value with the same function create() uses (the *_boot/_init
  * functions next to the rules: o_frames_boot, o_unit_boot,
- * o_list_block_boot, o_slot_init, o_vpage_init, o_proc_init) and the
+ * o_list_block_boot, o_slot_init, o_vpages_init, o_proc_init) and the
  * scalars with o_zone_boot_counters(), so a reset costs what the inputs
  * since wrote, not the size of the zone.  A log that would outgrow
  * O_DIRTY_MAX ranges overflows, and the reset re-creates every array as
@@ -129,6 +129,7 @@ struct o_proc {
  * pd_obj_kind, or O_DIRTY_LIST_BLOCK), ids first .. first+n-1.
  */
 #define O_DIRTY_LIST_BLOCK PD_NR_OBJ  /* on_list[]: not observable, never touched */
+#define O_DIRTY_KINDS (O_DIRTY_LIST_BLOCK + 1)
 #define O_DIRTY_MAX 4096              /* ranges; more: reset re-creates everything */
 
 struct o_dirty {
@@ -165,6 +166,7 @@ struct oracle {
 	/* Reset: what was written since create() or the last reset. */
 	uint32_t ndirty;
 	bool dirty_overflow;         /* more than O_DIRTY_MAX ranges: reset re-creates all */
+	uint32_t dirty_last[O_DIRTY_KINDS];  /* per kind: its latest range, none if >= ndirty */
 	struct o_dirty dirty[O_DIRTY_MAX];
 
 	uint32_t *scratch;           /* oracle_check: one counter per frame/slot/tag block */
@@ -273,6 +275,24 @@ static inline bool *o_list_block(struct oracle *o, uint32_t b)
 	return &o->on_list[b];
 }
 
+/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
+static inline bool o_unit_boot_accepted(const struct oracle *o, uint32_t u)
+{
+	return !((o->cfg.unaccepted >> (u % 8)) & 1);
+}
+
+/* A1: a unit is accepted iff it was at boot or has been accepted since. */
+static inline bool o_unit_is_accepted(const struct oracle *o, uint32_t u)
+{
+	return o_unit_boot_accepted(o, u) || o->units[u].times_accepted > 0;
+}
+
+/* A2: a frame's `accepted` is its unit's. */
+static inline bool o_unit_accepted(const struct oracle *o, uint32_t frame)
+{
+	return o_unit_is_accepted(o, frame >> o->cfg.accept_order);
+}
+
 /* Reading tags, no touch. */
 static inline const uint8_t *o_frame_tags_rd(const struct oracle *o, uint32_t f)
 { return &o->frame_tags[(size_t)f * o->tag_bytes]; }
@@ -293,8 +313,6 @@ void o_frames_boot(struct oracle *o, uint32_t first, uint32_t n);
 void o_unit_boot(struct oracle *o, uint32_t u);
 bool o_list_block_boot(const struct oracle *o, uint32_t b);
 void o_zone_boot_counters(struct oracle *o);
-bool o_unit_is_accepted(const struct oracle *o, uint32_t u);
-bool o_unit_accepted(const struct oracle *o, uint32_t frame);
 bool o_tags_capable(const struct oracle *o, uint32_t head);
 bool o_try_reserve(struct oracle *o, uint32_t head);
 bool o_alloc_block(struct oracle *o, struct pd_ctx *ctx,
@@ -306,7 +324,7 @@ pd_op_fn o_op_alloc, o_op_free, o_op_drain, o_op_zone_lock, o_op_zone_unlock;
 pd_op_fn o_op_tagstore_pin, o_op_tagstore_unpin;
 
 /* ---- mm.c ------------------------------------------------------------ */
-void o_vpage_init(struct o_vpage *vp);
+void o_vpages_init(struct o_vpage *vp, uint32_t n);
 void o_proc_init(struct o_proc *p);
 void o_zap_pte(struct oracle *o, struct o_vpage *vp);
 pd_op_fn o_op_spawn, o_op_mmap, o_op_munmap, o_op_exit, o_op_fork;

@@ -182,14 +182,15 @@ void o_op_swapout(void *model, struct pd_ctx *ctx, const struct pd_call *call,
 	/*
 	 * S2, S3: every PTE mapping the page (reverse map: all processes)
 	 * becomes a swap PTE naming the slot; kept: its exclusive bit is the
-	 * page's AE before clearing; lost: 0.
+	 * page's AE before clearing; lost: 0.  There are mapcount of them
+	 * (V9, verified by oracle_check): the scan stops at the last.
 	 */
 	ae = fr->anon_exclusive;
 	n = 0;
-	for (p = 0; p < PD_MAX_PROCS; p++) {
+	for (p = 0; p < PD_MAX_PROCS && n < fr->mapcount; p++) {
 		if (!o->procs[p].alive)
 			continue;
-		for (v = 0; v < o->cfg.vpages; v++) {
+		for (v = 0; v < o->cfg.vpages && n < fr->mapcount; v++) {
 			const struct o_vpage *r = &o->procs[p].vp[v];
 			struct o_vpage *w;
 

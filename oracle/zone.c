@@ -22,23 +22,7 @@ static const char *const kind_name[] = {
 
 /* ---- acceptance units and the unaccepted list (A1..A5) -------------- */
 
-/* A1: at boot unit u is unaccepted iff bit (u mod 8) of `unaccepted`. */
-static bool unit_boot_accepted(const struct oracle *o, uint32_t u)
-{
-	return !((o->cfg.unaccepted >> (u % 8)) & 1);
-}
-
-/* A1: a unit is accepted iff it was at boot or has been accepted since. */
-bool o_unit_is_accepted(const struct oracle *o, uint32_t u)
-{
-	return unit_boot_accepted(o, u) || o->units[u].times_accepted > 0;
-}
-
-/* A2: a frame's `accepted` is its unit's. */
-bool o_unit_accepted(const struct oracle *o, uint32_t frame)
-{
-	return o_unit_is_accepted(o, frame >> o->cfg.accept_order);
-}
+/* A1, A2: whether a unit or a frame is accepted: oracle.h (o_unit_is_accepted). */
 
 /* A1: accept a still-unaccepted unit, counting it.  Never called twice. */
 static void accept_unit(struct oracle *o, uint32_t u)
@@ -126,7 +110,7 @@ bool o_list_block_boot(const struct oracle *o, uint32_t b)
 	first = (b << o->cfg.max_order) >> o->cfg.accept_order;
 	last = (((b + 1) << o->cfg.max_order) - 1) >> o->cfg.accept_order;
 	for (u = first; u <= last; u++)
-		if (!unit_boot_accepted(o, u))
+		if (!o_unit_boot_accepted(o, u))
 			return true;
 	return false;
 }
@@ -236,12 +220,23 @@ static void why_set(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The last unaccepted unit of those overlapping frames [f, f + n), or UINT32_MAX. */
+static uint32_t last_unaccepted_unit(const struct oracle *o, uint32_t f, uint32_t n)
+{
+	uint32_t u, ufirst = f >> o->cfg.accept_order, ulast = (f + n - 1) >> o->cfg.accept_order;
+
+	for (u = ulast + 1; u-- > ufirst;)
+		if (!o_unit_is_accepted(o, u))
+			return u;
+	return UINT32_MAX;
+}
+
 /*
  * Is a block of `order` at `frame` a legal placement for `rq`?  If not,
  * says why in `why` (for a kernel developer: which rule, which frame).
  *   B2  naturally aligned, order as asked and <= max_order, all frames FREE
- *   A4  accept=list: no frame on the unaccepted list (nor unaccepted)
- *   A5  NOLOCK: every frame in an accepted unit (no acceptance, any mode)
+ *   A4  accept=list: not in a list block, every unit it overlaps accepted
+ *   A5  NOLOCK: every unit it overlaps accepted (no acceptance, any mode)
  *   A3  accept=flag, locked: unaccepted units are "accepted now": legal
  *   R2  strict, tagged allocation: no covered tag block pinned
  */
@@ -249,7 +244,7 @@ static bool block_legal(const struct oracle *o, const struct o_alloc_req *rq,
 			uint32_t frame, uint8_t order, char *why, size_t len)
 {
 	bool list = o->cfg.accept == PD_ACCEPT_LIST;
-	uint32_t f, n, tb;
+	uint32_t f, n, u, tb;
 
 	/* B2 */
 	if (order != rq->order) {
@@ -283,26 +278,25 @@ static bool block_legal(const struct oracle *o, const struct o_alloc_req *rq,
 			return false;
 		}
 	}
-	/* A4: list blocks are free but not allocatable until accepted. */
-	if (list) {
-		for (f = frame; f < frame + n; f++) {
-			if (o->on_list[list_block_of(o, f)]) {
-				why_set(why, len, "frame %u lies in MAX_ORDER block %u..%u, which is on the unaccepted list (A4)",
-					 f, list_block_of(o, f) << o->cfg.max_order,
-					 ((list_block_of(o, f) + 1) << o->cfg.max_order) - 1);
-				return false;
-			}
-		}
+	/*
+	 * A4: list blocks are free but not allocatable until accepted.  The
+	 * block is aligned and no larger than MAX_ORDER (B2, above), so all
+	 * of it lies in one list block: its first frame's.
+	 */
+	if (list && o->on_list[list_block_of(o, frame)]) {
+		why_set(why, len, "it lies in MAX_ORDER block %u..%u, which is on the unaccepted list (A4)",
+			 list_block_of(o, frame) << o->cfg.max_order,
+			 ((list_block_of(o, frame) + 1) << o->cfg.max_order) - 1);
+		return false;
 	}
 	/* A4 (list) and A5 (NOLOCK): entirely in accepted units. */
 	if (list || rq->nolock) {
-		for (f = frame; f < frame + n; f++) {
-			if (!o_unit_accepted(o, f)) {
-				why_set(why, len, "frame %u is in unaccepted unit %u (%s)",
-					 f, f >> o->cfg.accept_order,
-					 rq->nolock ? "A5: NOLOCK allocations never accept" : "A4");
-				return false;
-			}
+		u = last_unaccepted_unit(o, frame, n);
+		if (u != UINT32_MAX) {
+			why_set(why, len, "unit %u (frames %u..%u) overlapping it is unaccepted (%s)",
+				 u, u << o->cfg.accept_order, ((u + 1) << o->cfg.accept_order) - 1,
+				 rq->nolock ? "A5: NOLOCK allocations never accept" : "A4");
+			return false;
 		}
 	}
 	/* R2 strict: a block whose reservation would fail is not legal. */
@@ -314,17 +308,6 @@ static bool block_legal(const struct oracle *o, const struct o_alloc_req *rq,
 		}
 	}
 	return true;
-}
-
-/* The last unaccepted unit of those overlapping frames [f, f + n), or UINT32_MAX. */
-static uint32_t last_unaccepted_unit(const struct oracle *o, uint32_t f, uint32_t n)
-{
-	uint32_t u, ufirst = f >> o->cfg.accept_order, ulast = (f + n - 1) >> o->cfg.accept_order;
-
-	for (u = ulast + 1; u-- > ufirst;)
-		if (!o_unit_is_accepted(o, u))
-			return u;
-	return UINT32_MAX;
 }
 
 /* The lowest-numbered legal block for rq, or PD_NO_FRAME. */

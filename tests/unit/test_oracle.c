@@ -1626,6 +1626,50 @@ static bool test_replay_block_not_free(void)
 	return true;
 }
 
+/*
+ * A5: a NOLOCK placement must lie in accepted units, every one it
+ * overlaps: an order-3 block over eight one-frame units is illegal when
+ * any of them, first, middle or last, is unaccepted.
+ *
+ *   frame   0 1 2 3 4 5 6 7
+ *   unit    a a a a a a a a    legal
+ *   unit    u a a a a a a a    illegal (unit 0)
+ *   unit    a a a a u a a a    illegal (unit 4)
+ *   unit    a a a a a a a u    illegal (unit 7)
+ */
+static bool test_replay_nolock_block_over_unaccepted_unit(void)
+{
+	static const struct { uint8_t unaccepted; const char *unit; } cases[] = {
+		{ 0x00, NULL }, { 0x01, "unit 0 " }, { 0x10, "unit 4 " }, { 0x80, "unit 7 " },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pd_config c = small_cfg();
+
+		c.frames_log2 = 3;
+		c.max_order = 3;
+		c.accept_order = 0;
+		c.unaccepted = cases[i].unaccepted;
+		ASSERT(setup(&c));
+		log_reset();
+		log_add(PD_PLACE_BLOCK, 3, 0);
+		if (!cases[i].unit) {
+			ASSERT_EQ(replay(c_alloc(3, PD_ALLOC_NOLOCK)), PD_OK);
+			ASSERT_EQ(F.ctx.nviol, 0);
+			ASSERT_EQ(frame(0).kind, PD_FRAME_HEAD);
+		} else {
+			ASSERT_EQ(replay(c_alloc(3, PD_ALLOC_NOLOCK)), PD_ENOMEM);
+			ASSERT(violated("illegal-placement"));
+			ASSERT(strstr(F.ctx.viol[0].msg, cases[i].unit) != NULL);
+			ASSERT(strstr(F.ctx.viol[0].msg, "A5") != NULL);
+			ASSERT_EQ(frame(0).kind, PD_FRAME_FREE);
+		}
+		ASSERT_EQ(F.check_failures, 0);
+		teardown();
+	}
+	return true;
+}
+
 /* No placement logged while a legal block was free: illegal-failure. */
 static bool test_replay_missing_is_illegal_failure(void)
 {
@@ -2369,7 +2413,8 @@ static bool raw_same(const struct oracle *a, const struct oracle *b)
 	SAME_SCALAR(ctx);
 	SAME_SCALAR(ndirty);
 	SAME_SCALAR(dirty_overflow);
-	return same_bytes("frames", a->frames, b->frames, a->nr_frames * sizeof(*a->frames)) &&
+	return same_bytes("dirty_last", a->dirty_last, b->dirty_last, sizeof(a->dirty_last)) &&
+	       same_bytes("frames", a->frames, b->frames, a->nr_frames * sizeof(*a->frames)) &&
 	       same_bytes("frame_tags", a->frame_tags, b->frame_tags,
 			  (size_t)a->nr_frames * a->tag_bytes) &&
 	       same_bytes("units", a->units, b->units, a->nr_units * sizeof(*a->units)) &&
@@ -2742,6 +2787,7 @@ static const struct {
 	TEST(test_replay_adopts_legal_block),
 	TEST(test_replay_misaligned_block),
 	TEST(test_replay_block_not_free),
+	TEST(test_replay_nolock_block_over_unaccepted_unit),
 	TEST(test_replay_missing_is_illegal_failure),
 	TEST(test_replay_legal_failure),
 	TEST(test_replay_wrong_kind),
