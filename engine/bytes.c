@@ -142,16 +142,74 @@ static PD_HOT_INLINE uint64_t decode_arg(struct reader *r, const struct arg_redu
 	}
 }
 
+/*
+ * Per opcode, what decode_op reads, in byte order: the argument kinds
+ * with the flags byte at the first flag's place, the flag mask and the
+ * name limit.  Built once from pd_op_desc, so the byte layout still
+ * comes from the one table; decoding from it saved the per-argument
+ * lookups and calls that were a fifth of the decoder.
+ */
+struct op_prog {
+	uint8_t    n;
+	uint8_t    kind[PD_OP_MAX_ARGS];
+	pd_flags_t flags;
+	uint32_t   def_limit;
+};
+
+static struct op_prog op_progs[PD_NR_OPS];
+static bool op_progs_ready;
+
+static void op_progs_init(void)
+{
+	for (unsigned code = 0; code < PD_NR_OPS; code++) {
+		const struct pd_op_desc *d = &pd_op_desc[code];
+		struct op_prog *pg = &op_progs[code];
+		bool flags_seen = false;
+
+		pg->n = 0;
+		for (unsigned a = 0; a < d->nargs; a++) {
+			if (d->args[a].kind == PD_ARG_FLAG) {
+				if (flags_seen)
+					continue;
+				flags_seen = true;
+			}
+			pg->kind[pg->n++] = d->args[a].kind;
+		}
+		pg->flags = pd_op_flag_mask(code);
+		pg->def_limit = d->def != PD_L_NONE ? pd_names_limit(d->def) : 0;
+	}
+	op_progs_ready = true;
+}
+
+/* pd_arg_set, inlined into the decoder. */
+static PD_HOT_INLINE void store_arg(struct pd_op *op, unsigned kind, uint64_t v)
+{
+	switch (kind) {
+	case PD_ARG_CPU:     op->cpu = (uint8_t)v; break;
+	case PD_ARG_ORDER:   op->order = (uint8_t)v; break;
+	case PD_ARG_VPAGE:   op->vpage = (uint16_t)v; break;
+	case PD_ARG_PAGES:   op->npages = (uint16_t)v; break;
+	case PD_ARG_VALUE:   op->value = v; break;
+	case PD_ARG_GRANULE: op->granule = (uint8_t)v; break;
+	case PD_ARG_TAG:     op->tag = (uint8_t)v; break;
+	case PD_ARG_SLOT:    op->slot = (uint32_t)v; break;
+	case PD_ARG_BLOCK:   op->block = (uint32_t)v; break;
+	default:             break;
+	}
+}
+
 /* Decode one op at r; false if it must be dropped. */
 static PD_HOT_INLINE bool decode_op(struct reader *r, const struct arg_reducer *ar,
 				    const struct pd_names *nm, struct pd_op *op)
 {
 	const struct pd_op_desc *d;
-	bool keep = true, flags_read = false;
+	const struct op_prog *pg;
+	bool keep = true;
 
 	memset(op, 0, sizeof(*op));
 	op->code = (uint8_t)(rd(r) % PD_NR_OPS);
 	d = &pd_op_desc[op->code];
+	pg = &op_progs[op->code];
 	if (d->use != PD_L_NONE) {
 		unsigned idx = rd(r), n = nm->n[d->use];
 		uint32_t num = n ? nm->live[d->use][fastmod(&name_mod[n], idx)] : 0;
@@ -162,20 +220,35 @@ static PD_HOT_INLINE bool decode_op(struct reader *r, const struct arg_reducer *
 		else
 			op->handle = num;
 	}
-	for (unsigned a = 0; a < d->nargs; a++) {
-		if (d->args[a].kind != PD_ARG_FLAG) {
-			pd_arg_set(op, d->args[a].kind, decode_arg(r, ar, d->args[a].kind));
-		} else if (!flags_read) {
-			op->flags = (pd_flags_t)(rd(r) & pd_op_flag_mask(op->code));
-			flags_read = true;
-		}
+	for (unsigned a = 0; a < pg->n; a++) {
+		unsigned kind = pg->kind[a];
+
+		if (kind == PD_ARG_FLAG)
+			op->flags = (pd_flags_t)(rd(r) & pg->flags);
+		else
+			store_arg(op, kind, decode_arg(r, ar, kind));
 	}
 	if (d->def != PD_L_NONE) {
-		if (nm->n[d->def] >= pd_names_limit(d->def))
+		if (nm->n[d->def] >= pg->def_limit)
 			keep = false;
 		op->name = nm->next[d->def];
 	}
 	return keep;
+}
+
+/* pd_names_apply for a decoded op (its used name is live, its limit checked). */
+static PD_HOT_INLINE void apply_names(struct pd_names *nm, const struct pd_op *op)
+{
+	const struct pd_op_desc *d = &pd_op_desc[op->code];
+
+	if (d->ends) {
+		pd_names_apply(nm, op);
+		return;
+	}
+	if (d->def != PD_L_NONE) {
+		nm->live[d->def][nm->n[d->def]++] = op->name;
+		nm->next[d->def] = op->name + 1;
+	}
 }
 
 void pd_trace_decode(const uint8_t *buf, size_t len, struct pd_trace *t)
@@ -191,6 +264,8 @@ void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t)
 	struct pd_names nm;
 	struct pd_op op;
 
+	if (!op_progs_ready)
+		op_progs_init();
 	pd_trace_clear(t);
 	/* Every op takes at least one byte: room for a fuzz input's ops at once. */
 	if (len > PD_BYTES_HEADER)
@@ -202,7 +277,7 @@ void pd_trace_decode_into(const uint8_t *buf, size_t len, struct pd_trace *t)
 	while (r.pos < len) {
 		if (!decode_op(&r, &ar, &nm, &op))
 			continue;
-		pd_names_apply(&nm, &op);
+		apply_names(&nm, &op);
 		if (t->nops < t->ops_cap && t->nitems < t->items_cap)
 			pd_trace_push_op(t, &op, 0);
 		else

@@ -80,11 +80,12 @@ struct pd_change {
  * (a stamp from an earlier run can never equal the current epoch), and
  * the arrays are cleared when it wraps.
  */
-/* One object: its kind, process (PTE, proc) and index. */
+/* A run of objects: kind, process (PTE, proc), first index and count. */
 struct pd_obj_ref {
 	uint8_t  obj;
 	uint8_t  proc;
 	uint32_t index;
+	uint32_t n;
 };
 
 struct pd_visit {

@@ -485,6 +485,27 @@ void pd_state_compare(struct pd_runner *rn)
 }
 
 /*
+ * Fast mode: object `index` of kind obj is new to the input; join the end
+ * comparison's list, extending its last run when it continues it (a
+ * block's frames, a range of PTEs are one entry).
+ */
+static void input_seen(struct pd_runner *rn, unsigned obj, unsigned proc, uint32_t index)
+{
+	struct pd_obj_ref *e = rn->niseen ? &rn->iseen[rn->niseen - 1] : NULL;
+
+	if (e && e->obj == obj && e->proc == proc && e->index + e->n == index) {
+		e->n++;
+		return;
+	}
+	pd_grow((void **)&rn->iseen, &rn->iseen_cap, rn->niseen + 1, sizeof(*rn->iseen));
+	e = &rn->iseen[rn->niseen++];
+	e->obj = (uint8_t)obj;
+	e->proc = (uint8_t)proc;
+	e->index = index;
+	e->n = 1;
+}
+
+/*
  * First visit of an object in this compare?  (Both models may touch it.)
  * In fast mode, the first in the input also joins the end comparison's list.
  */
@@ -496,16 +517,33 @@ static PD_HOT_INLINE bool first_visit(struct pd_runner *rn, uint32_t *stamp, uns
 	if (old == rn->vis->epoch)
 		return false;
 	*stamp = rn->vis->epoch;
-	if (rn->fast && old <= rn->input_epoch) {
-		struct pd_obj_ref *e;
-
-		pd_grow((void **)&rn->iseen, &rn->iseen_cap, rn->niseen + 1, sizeof(*rn->iseen));
-		e = &rn->iseen[rn->niseen++];
-		e->obj = (uint8_t)obj;
-		e->proc = (uint8_t)proc;
-		e->index = index;
-	}
+	if (rn->fast && old <= rn->input_epoch)
+		input_seen(rn, obj, proc, index);
 	return true;
+}
+
+/*
+ * Frames [first, end) not yet visited in this compare, a run of up to
+ * PD_FRAME_RUN at a time: the common touch is a whole block, all new.
+ */
+static void visit_frames(struct pd_runner *rn, uint32_t first, uint32_t end)
+{
+	uint32_t *stamp = rn->vis->frame, epoch = rn->vis->epoch;
+	uint32_t f = first;
+
+	while (f < end) {
+		uint32_t run;
+
+		while (f < end && stamp[f] == epoch)
+			f++;
+		for (run = f; f < end && f - run < PD_FRAME_RUN && stamp[f] != epoch; f++) {
+			if (rn->fast && stamp[f] <= rn->input_epoch)
+				input_seen(rn, PD_OBJ_FRAME, 0, f);
+			stamp[f] = epoch;
+		}
+		if (f > run)
+			cmp_frame_run(rn, run, f - run);
+	}
 }
 
 /*
@@ -519,28 +557,9 @@ static void visit_range(struct pd_runner *rn, unsigned obj, uint32_t first, uint
 	uint64_t end = (uint64_t)first + n;
 
 	switch (obj) {
-	case PD_OBJ_FRAME: {
-		/* Runs of frames not yet visited, read a run at a time. */
-		uint32_t run = 0, len = 0;
-
-		for (uint64_t f = first; f < end && f < pd_nr_frames(c); f++) {
-			if (!first_visit(rn, &vis->frame[f], PD_OBJ_FRAME, 0, (uint32_t)f)) {
-				if (len)
-					cmp_frame_run(rn, run, len);
-				len = 0;
-				continue;
-			}
-			if (!len)
-				run = (uint32_t)f;
-			if (++len == PD_FRAME_RUN) {
-				cmp_frame_run(rn, run, len);
-				len = 0;
-			}
-		}
-		if (len)
-			cmp_frame_run(rn, run, len);
+	case PD_OBJ_FRAME:
+		visit_frames(rn, first, end < pd_nr_frames(c) ? (uint32_t)end : pd_nr_frames(c));
 		break;
-	}
 	case PD_OBJ_PTE: {
 		uint32_t proc = first >> 16, v0 = first & 0xffff;
 
@@ -632,24 +651,25 @@ void pd_state_compare_input_touched(struct pd_runner *rn)
 	}
 	for (size_t k = 0; k < rn->niseen; k++) {
 		const struct pd_obj_ref *e = &rn->iseen[k];
-		uint32_t n = 1;
 
-		switch (e->obj) {
-		case PD_OBJ_FRAME:
-			/* The list has a touched run's frames in order: read them as a run. */
-			while (n < PD_FRAME_RUN && k + n < rn->niseen &&
-			       rn->iseen[k + n].obj == PD_OBJ_FRAME &&
-			       rn->iseen[k + n].index == e->index + n)
-				n++;
-			cmp_frame_run(rn, e->index, n);
-			k += n - 1;
-			break;
-		case PD_OBJ_PTE:      cmp_pte(rn, e->proc, (uint16_t)e->index); break;
-		case PD_OBJ_PROC:     cmp_proc(rn, e->proc); break;
-		case PD_OBJ_SLOT:     cmp_slot(rn, e->index); break;
-		case PD_OBJ_UNIT:     cmp_unit(rn, e->index); break;
-		case PD_OBJ_TAGBLOCK: cmp_tagblock(rn, e->index); break;
-		default:              break;
+		for (uint32_t i = 0; i < e->n; i++) {
+			uint32_t x = e->index + i;
+
+			switch (e->obj) {
+			case PD_OBJ_FRAME: {
+				uint32_t n = e->n - i < PD_FRAME_RUN ? e->n - i : PD_FRAME_RUN;
+
+				cmp_frame_run(rn, x, n);
+				i += n - 1;
+				break;
+			}
+			case PD_OBJ_PTE:      cmp_pte(rn, e->proc, (uint16_t)x); break;
+			case PD_OBJ_PROC:     cmp_proc(rn, e->proc); break;
+			case PD_OBJ_SLOT:     cmp_slot(rn, x); break;
+			case PD_OBJ_UNIT:     cmp_unit(rn, x); break;
+			case PD_OBJ_TAGBLOCK: cmp_tagblock(rn, x); break;
+			default:              break;
+			}
 		}
 	}
 	cmp_totals(rn);
