@@ -18,6 +18,7 @@ void pd_fuzz_cap_init(struct pd_fuzz_cap *cap)
 	const char *e = getenv("PAGEDIFF_FUZZ_FRAMES_LOG2");
 	const char *ce = getenv("PAGEDIFF_FUZZ_CHECK_EVERY");
 	const char *fe = getenv("PAGEDIFF_FUZZ_FULL_EVERY");
+	const char *pe = getenv("PAGEDIFF_FUZZ_POOL_FRAMES_LOG2");
 
 	cap->frames_log2 = PD_FUZZ_CAP_FRAMES_LOG2;
 	cap->vpages = PD_FUZZ_CAP_VPAGES;
@@ -25,6 +26,14 @@ void pd_fuzz_cap_init(struct pd_fuzz_cap *cap)
 	cap->ops = PD_FUZZ_CAP_OPS;
 	cap->check_every = ce && *ce ? (unsigned)strtoul(ce, NULL, 10) : 0;
 	cap->full_every = fe && *fe ? (unsigned)strtoul(fe, NULL, 10) : PD_FUZZ_FULL_AUTO;
+	cap->pool_frames_log2 = 0;
+	if (pe && *pe) {
+		long v = strtol(pe, NULL, 10);
+
+		/* Below one zone of the largest size the pool would hold nothing. */
+		if (v >= PD_MIN_FRAMES_LOG2 && v <= 32)
+			cap->pool_frames_log2 = (uint8_t)v;
+	}
 	if (e && *e) {
 		long v = strtol(e, NULL, 10);
 

@@ -54,6 +54,12 @@ struct pd_fuzz_cap {
 	 */
 	unsigned check_every;
 	unsigned full_every;
+	/*
+	 * The model pool's budget in frames, log2 (PAGEDIFF_FUZZ_POOL_FRAMES_LOG2);
+	 * 0: the default, pool_frames() in fuzz_core.c.  Memory for exec/s at
+	 * large zones: docs/fuzzing.md, "The model pool".
+	 */
+	uint8_t  pool_frames_log2;
 };
 
 #define PD_FUZZ_FULL_EVERY 64

@@ -49,11 +49,16 @@ static bool full_end_due(const uint8_t *buf, size_t len, unsigned every)
  * inputs touched, not its zone; the cap still bounds the worst case (a
  * model whose every frame and tag was written: at 2^22 frames about
  * libFuzzer's -rss_limit_mb=2048, where the typical is ~200 MB;
- * docs/fuzzing.md, "Figures").
+ * docs/fuzzing.md, "Figures").  PAGEDIFF_FUZZ_POOL_FRAMES_LOG2 sets it
+ * (cap->pool_frames_log2): at large zones a miss costs more than the
+ * execution, and a machine with memory to spare buys exec/s with it.
  */
 static size_t pool_frames(const struct pd_fuzz_cap *cap)
 {
 	size_t want = (size_t)64 << cap->frames_log2;
+
+	if (cap->pool_frames_log2)
+		return (size_t)1 << cap->pool_frames_log2;
 
 	if (want < ((size_t)1 << 20))
 		return (size_t)1 << 20;

@@ -6,6 +6,7 @@
  *   - every mutant and every crossover is within the cap and non-empty
  *   - mutation is deterministic for a seed
  *   - most mutants keep most of their parent's ops (op-aware edits)
+ *   - PAGEDIFF_FUZZ_POOL_FRAMES_LOG2 sets the model pool's budget
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,47 @@ static bool test_full_every_scales(void)
 	return true;
 }
 
+/*
+ * PAGEDIFF_FUZZ_POOL_FRAMES_LOG2: values out of range are ignored; 2^13
+ * frames hold two 4,096-frame configs, so a third evicts the first and
+ * running the first again needs new models (under the default budget,
+ * 2^20 frames, it would find them pooled).  The pool is made at the
+ * process's first pd_fuzz_one(), so this test is the only one to run it.
+ */
+static bool test_pool_budget_from_env(void)
+{
+	struct pd_fuzz_cap cap;
+	struct pd_run_result res;
+	struct pd_rng r = { 11 };
+	uint8_t in[3][PD_BYTES_HEADER + 4 * PD_FUZZ_OP_MAX_BYTES];
+	size_t len[3];
+	unsigned long long hits, misses;
+
+	setenv("PAGEDIFF_FUZZ_POOL_FRAMES_LOG2", "2", 1);
+	pd_fuzz_cap_init(&cap);
+	CHECK(cap.pool_frames_log2 == 0);
+	setenv("PAGEDIFF_FUZZ_POOL_FRAMES_LOG2", "13", 1);
+	pd_fuzz_cap_init(&cap);
+	unsetenv("PAGEDIFF_FUZZ_POOL_FRAMES_LOG2");
+	CHECK(cap.pool_frames_log2 == 13);
+	for (int i = 0; i < 3; i++) {
+		len[i] = PD_BYTES_HEADER;
+		pd_fuzz_gen_header(&r, &cap, 12, in[i]);
+		in[i][PD_HDR_PCP_HIGH] = (uint8_t)(100 + i);  /* three distinct configs */
+		for (int k = 0; k < 4; k++)
+			len[i] += pd_fuzz_gen_op(&r, in[i] + len[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		CHECK(pd_fuzz_one(in[i], len[i], &cap, NULL, &res) == PD_FUZZ_CLEAN);
+		pd_run_result_free(&res);
+	}
+	CHECK(pd_fuzz_one(in[0], len[0], &cap, NULL, &res) == PD_FUZZ_CLEAN);
+	pd_run_result_free(&res);
+	pd_fuzz_pool_stats(&hits, &misses);
+	CHECK(hits == 0 && misses == 4);
+	return true;
+}
+
 int main(void)
 {
 	TEST(test_split_matches_decoder);
@@ -215,6 +257,7 @@ int main(void)
 	TEST(test_mutants_stay_close);
 	TEST(test_crossover_keeps_config);
 	TEST(test_full_every_scales);
+	TEST(test_pool_budget_from_env);
 	printf("%u run, %u passed, %u failed\n", run, run - failed, failed);
 	return failed ? 1 : 0;
 }
