@@ -35,11 +35,6 @@ void accept_boot(struct impl *m)
 		m->unaccepted_map[nr_words - 1] &= (1ull << (m->nr_units % 64)) - 1;
 }
 
-bool unit_accepted(struct impl *m, uint32_t unit)
-{
-	return !((m->unaccepted_map[unit / 64] >> (unit % 64)) & 1);
-}
-
 static uint32_t first_unit(const struct impl *m, uint32_t pfn)
 {
 	return pfn >> m->cfg.accept_order;

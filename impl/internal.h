@@ -712,7 +712,11 @@ static inline void free_deferred_pages(struct impl *m)
 
 /* ==== accept.c ==== */
 void accept_boot(struct impl *m);
-bool unit_accepted(struct impl *m, uint32_t unit);
+/* Read for every frame the engine compares: inline. */
+static inline bool unit_accepted(const struct impl *m, uint32_t unit)
+{
+	return !((m->unaccepted_map[unit / 64] >> (unit % 64)) & 1);
+}
 bool range_accepted(struct impl *m, uint32_t pfn, unsigned order);
 uint32_t last_unaccepted_unit(struct impl *m, uint32_t pfn, unsigned order);
 unsigned nolock_orders_in(struct impl *m, uint32_t pfn, unsigned order);
