@@ -7,7 +7,8 @@
  * accept=flag keeps a PGTY_unaccepted hint on free block heads so that the
  * allocator consults the bitmap only for blocks that may need it.
  * accept=list keeps whole MAX_ORDER blocks off the buddy on a FIFO list,
- * counted free, and accepts one when nothing else can be found.
+ * counted free, and accepts one when nothing else can be found; the list
+ * only ever loses its head, so it is kept as a cursor (struct zone).
  *
  *   a free buddy/pcp block without the hint lies in accepted units
  *   times_accepted[u] <= 1, and == 1 iff u was accepted after boot
@@ -165,13 +166,19 @@ static void recount_unit_rest(struct impl *m, uint32_t unit, uint32_t pfn, unsig
  * Accept every still-unaccepted unit the block overlaps, once each (A3).
  * The units accepted, and all their frames (`accepted` is per frame, and
  * a unit may be larger than the block), are touched; a stale hint that
- * leads here with nothing left to accept touches nothing.
+ * leads here with nothing left to accept touches nothing.  A unit larger
+ * than a MAX_ORDER block may reach over unplaced blocks, whose boot class
+ * holds only while their units are as at boot: they are placed first
+ * (struct zone), and then recounted with the rest.
  */
 void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 {
 	uint32_t last = last_unit(m, pfn, order), lo = NIL, hi = 0;
 	unsigned ao = m->cfg.accept_order;
+	uint32_t units_end = (last + 1) << ao;
 
+	if (units_end > m->zone.unplaced && !range_accepted(m, pfn, order))
+		place_unplaced_below(m, units_end);
 	for (uint32_t u = first_unit(m, pfn); u <= last; u++) {
 		if (unit_accepted(m, u))
 			continue;
@@ -191,33 +198,24 @@ void accept_page(struct impl *m, uint32_t pfn, unsigned order)
 		recount_unit_rest(m, lo, pfn, order);
 }
 
-/* Boot, accept=list: park a MAX_ORDER block on the zone's list (A4). */
-void unaccepted_list_add(struct impl *m, uint32_t pfn)
-{
-	struct page *page = pfn_to_page(m, pfn);
-
-	page->flags = 0;
-	__SetPageUnaccepted(page);
-	set_page_order(page, m->max_order);
-	plist_add_tail(m, &m->zone.unaccepted, pfn);
-	m->zone.unaccepted_frames += 1u << m->max_order;
-}
-
 /*
  * accept=list, nothing else found: accept the oldest list block (placement
  * ACCEPT) and free it into the buddy.  Its frames were already counted
- * free.  Never called on the NOLOCK path.
+ * free.  The list is the list blocks from zone.unaccepted_next up, in pfn
+ * order: boot appended them so and only the head is ever taken (struct
+ * zone); they were never written.  Never called on the NOLOCK path.
  */
 bool __accept_one_list_block(struct impl *m)
 {
-	uint32_t pfn = m->zone.unaccepted.head;
+	struct zone *z = &m->zone;
+	uint32_t pfn = z->unaccepted_next, block = 1u << m->max_order;
 	struct pd_placement place = { .kind = PD_PLACE_ACCEPT, .where = pfn };
 
-	if (pfn == NIL)
+	if (!z->unaccepted_frames)
 		return false;
-	plist_del(m, &m->zone.unaccepted, pfn);
-	pfn_to_page(m, pfn)->flags = 0;
-	m->zone.unaccepted_frames -= 1u << m->max_order;
+	z->unaccepted_frames -= block;
+	z->unaccepted_next = z->unaccepted_frames ?
+			     next_boot_block(m, pfn + block, true) : m->nr_frames;
 	pd_record_placement(m->ctx, &place);
 	accept_page(m, pfn, m->max_order);
 	__free_one_page(m, pfn, m->max_order, FPI_NONE);

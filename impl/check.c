@@ -22,7 +22,17 @@ struct checker {
 	unsigned failures;
 };
 
-enum owner { OWN_NONE, OWN_BUDDY, OWN_PCP, OWN_LIST, OWN_DEFERRED, OWN_ALLOC };
+enum owner { OWN_NONE, OWN_BUDDY, OWN_PCP, OWN_LIST, OWN_DEFERRED, OWN_ALLOC, OWN_UNPLACED };
+
+/*
+ * Deferred boot (struct zone) by brute force: the unplaced free blocks
+ * and the unaccepted list's blocks, with what eager boot would have made
+ * of each, for check_buddy() and check_lists() to add in.
+ */
+struct unplaced_seen {
+	uint32_t free, listed;
+	uint32_t hinted[NR_NOLOCK_ORDERS + 1];
+};
 
 __attribute__((format(printf, 2, 3)))
 static void fail(struct checker *c, const char *fmt, ...)
@@ -116,12 +126,110 @@ static void check_nolock_orders(struct checker *c, uint32_t pfn, unsigned order,
 		hinted[n]++;
 }
 
+/* Every byte of a struct page is zero: as boot left it (unplaced). */
+static bool page_is_zero(const struct page *p)
+{
+	static const struct page zero;
+
+	return !memcmp(p, &zero, sizeof(zero));
+}
+
+/* Did boot find an unaccepted unit in the block?  From the config, not the bitmap. */
+static bool boot_unaccepted(const struct impl *m, uint32_t pfn, unsigned order)
+{
+	unsigned ao = m->cfg.accept_order;
+
+	for (uint32_t u = pfn >> ao; u <= (pfn + (1u << order) - 1) >> ao; u++)
+		if ((m->cfg.unaccepted >> (u % 8)) & 1)
+			return true;
+	return false;
+}
+
+/* A cursor of deferred boot: aligned, in the zone, at a block of its kind. */
+static void check_cursor(struct checker *c, const char *name, uint32_t pfn, uint32_t left,
+			 bool listed)
+{
+	struct impl *m = c->m;
+
+	CHECK(c, !(pfn & ((1u << m->max_order) - 1)) && pfn <= m->nr_frames,
+	      "%s cursor %u is misaligned or past the zone", name, pfn);
+	if (pfn >= m->nr_frames) {
+		CHECK(c, !left, "%s cursor at the zone's end with %u blocks left", name, left);
+		return;
+	}
+	CHECK(c, left && boot_listed(boot_class_of(m, pfn)) == listed,
+	      "%s cursor %u is not at a block of its kind (%u left)", name, pfn, left);
+}
+
+/*
+ * Deferred boot (struct zone): the cursors are aligned and at blocks of
+ * their kind, every block's boot class is what eager boot made of it,
+ * the unplaced blocks and the list's blocks are counted right, never
+ * written and on no list (covered here once, so a list holding one is
+ * caught as covering it twice), and the units over unplaced blocks are
+ * as at boot.
+ */
+static void check_unplaced(struct checker *c, struct unplaced_seen *seen)
+{
+	struct impl *m = c->m;
+	const struct zone *z = &m->zone;
+	unsigned mo = m->max_order, ao = m->cfg.accept_order, failures = c->failures;
+
+	memset(seen, 0, sizeof(*seen));
+	check_cursor(c, "unplaced", z->unplaced, z->unplaced_free, false);
+	check_cursor(c, "unaccepted list", z->unaccepted_next,
+		     z->unaccepted_frames >> mo, true);
+	if (c->failures != failures)
+		return;
+	for (uint32_t pfn = 0; pfn < m->nr_frames; pfn += 1u << mo) {
+		bool listed = m->cfg.accept == PD_ACCEPT_LIST && boot_unaccepted(m, pfn, mo);
+		unsigned cls = boot_class_of(m, pfn);
+
+		CHECK(c, boot_listed(cls) == listed &&
+			 boot_hinted(cls) == (!listed && boot_unaccepted(m, pfn, mo)),
+		      "block %u has boot class %#x, boot's bitmap says otherwise", pfn, cls);
+		if (listed ? pfn < z->unaccepted_next : pfn < z->unplaced)
+			continue;
+		if (listed) {
+			seen->listed++;
+			cover_block(c, pfn, mo, OWN_LIST);
+		} else {
+			unsigned n = nolock_orders_brute(m, pfn, mo);
+
+			seen->free++;
+			if (boot_hinted(cls)) {
+				CHECK(c, boot_nolock_orders(cls) == n,
+				      "unplaced block %u: boot class nolock orders %u, bitmap %u",
+				      pfn, boot_nolock_orders(cls), n);
+				seen->hinted[n]++;
+			}
+			cover_block(c, pfn, mo, OWN_UNPLACED);
+			for (uint32_t u = pfn >> ao; u <= (pfn + (1u << mo) - 1) >> ao; u++)
+				CHECK(c, unit_accepted(m, u) == !((m->cfg.unaccepted >> (u % 8)) & 1) &&
+					 !m->times_accepted[u],
+				      "unit %u over unplaced block %u is not as at boot", u, pfn);
+		}
+		for (uint32_t f = pfn; f < pfn + (1u << mo); f++)
+			if (!page_is_zero(pfn_to_page_ro(m, f))) {
+				fail(c, "%s block %u: frame %u was written (flags %#x)",
+				     listed ? "list" : "unplaced", pfn, f,
+				     pfn_to_page_ro(m, f)->flags);
+				break;
+			}
+	}
+	CHECK(c, seen->free == z->unplaced_free, "unplaced_free %u, %u blocks from %u",
+	      z->unplaced_free, seen->free, z->unplaced);
+	CHECK(c, (uint64_t)seen->listed << mo == z->unaccepted_frames,
+	      "unaccepted_frames %u, %u list blocks from %u", z->unaccepted_frames, seen->listed,
+	      z->unaccepted_next);
+}
+
 /* Walk a list, bounded by the number of frames; returns blocks seen. */
 #define for_each_listed(m, l, pfn, n)                                          \
 	for ((pfn) = (l)->head, (n) = 0; (pfn) != NIL && (n) <= (m)->nr_frames;  \
 	     (pfn) = pfn_to_page_ro(m, pfn)->lru.next, (n)++)
 
-static uint64_t check_buddy(struct checker *c)
+static uint64_t check_buddy(struct checker *c, const struct unplaced_seen *unplaced)
 {
 	struct impl *m = c->m;
 	uint64_t frames = 0;
@@ -130,6 +238,7 @@ static uint64_t check_buddy(struct checker *c)
 		const struct free_area *area = &m->zone.free_area[o];
 		uint32_t hinted[NR_NOLOCK_ORDERS + 1] = { 0 };
 		uint32_t pfn, n;
+		bool before_seen = m->zone.unplaced_before == NIL;
 
 		for_each_listed(m, &area->list, pfn, n) {
 			const struct page *p;
@@ -145,6 +254,8 @@ static uint64_t check_buddy(struct checker *c)
 			cover_block(c, pfn, o, OWN_BUDDY);
 			check_hint(c, pfn, o);
 			check_nolock_orders(c, pfn, o, hinted);
+			if (o == m->max_order && pfn == m->zone.unplaced_before)
+				before_seen = true;
 			if (o < m->max_order) {
 				const struct page *b = pfn_to_page_ro(m, pfn ^ (1u << o));
 
@@ -152,6 +263,13 @@ static uint64_t check_buddy(struct checker *c)
 				      "B3: free buddies %u and %u of order %u are not merged",
 				      pfn, pfn ^ (1u << o), o);
 			}
+		}
+		if (o == m->max_order) {
+			CHECK(c, before_seen, "unplaced blocks stand before %u, not on free_area[%u]",
+			      m->zone.unplaced_before, o);
+			n += unplaced->free;
+			for (unsigned k = 0; k <= NR_NOLOCK_ORDERS; k++)
+				hinted[k] += unplaced->hinted[k];
 		}
 		CHECK(c, n == area->nr_free, "free_area[%u].nr_free %u, list holds %u", o,
 		      area->nr_free, n);
@@ -203,23 +321,13 @@ static uint64_t check_pcp(struct checker *c)
 	return frames;
 }
 
-static uint64_t check_lists(struct checker *c, uint64_t *deferred)
+/* The unaccepted list (check_unplaced()) and the deferred list; returns the former's frames. */
+static uint64_t check_lists(struct checker *c, const struct unplaced_seen *unplaced,
+			    uint64_t *deferred)
 {
 	struct impl *m = c->m;
-	uint64_t frames = 0;
+	uint64_t frames = (uint64_t)unplaced->listed << m->max_order;
 	uint32_t pfn, n;
-
-	for_each_listed(m, &m->zone.unaccepted, pfn, n) {
-		const struct page *p = pfn_to_page_ro(m, pfn);
-
-		CHECK(c, m->cfg.accept == PD_ACCEPT_LIST, "unaccepted list used under accept=flag");
-		CHECK(c, PageUnaccepted(p) && !PageBuddy(p) && page_order(p) == m->max_order,
-		      "frame %u on the unaccepted list has flags %#x", pfn, p->flags);
-		cover_block(c, pfn, m->max_order, OWN_LIST);
-		frames += 1u << m->max_order;
-	}
-	CHECK(c, frames == m->zone.unaccepted_frames, "unaccepted_frames %u, list holds %llu",
-	      m->zone.unaccepted_frames, (unsigned long long)frames);
 
 	*deferred = 0;
 	for_each_listed(m, &m->zone.deferred, pfn, n) {
@@ -304,8 +412,8 @@ static uint64_t check_frames(struct checker *c)
 	}
 	for (uint32_t pfn = 0; pfn < m->nr_frames; pfn++) {
 		const struct page *p = pfn_to_page_ro(m, pfn);
-		bool is_head = PageHead(p) || PageBuddy(p) || PagePcp(p) || PageDeferred(p) ||
-			       (PageUnaccepted(p) && c->owner[pfn] == OWN_LIST);
+		bool is_head = (PageHead(p) || PageBuddy(p) || PagePcp(p) || PageDeferred(p)) &&
+			       c->owner[pfn] != OWN_UNPLACED && c->owner[pfn] != OWN_LIST;
 
 		if (c->owner[pfn] == OWN_NONE)
 			fail(c, "frame %u is neither free, allocated nor deferred (flags %#x)",
@@ -416,6 +524,7 @@ void impl_check(void *model, struct pd_ctx *ctx)
 	struct impl *m = model;
 	struct checker c = { .m = m, .ctx = ctx };
 	uint64_t buddy, pcp, list, deferred, allocated;
+	struct unplaced_seen unplaced;
 
 	c.owner = calloc(m->nr_frames, 1);
 	c.slot_ptes = calloc(m->si.nr_slots, sizeof(uint32_t));
@@ -424,9 +533,10 @@ void impl_check(void *model, struct pd_ctx *ctx)
 		abort();
 
 	CHECK(&c, !m->zone.locked, "zone lock left held after an op");
-	buddy = check_buddy(&c);
+	check_unplaced(&c, &unplaced);
+	buddy = check_buddy(&c, &unplaced);
 	pcp = check_pcp(&c);
-	list = check_lists(&c, &deferred);
+	list = check_lists(&c, &unplaced, &deferred);
 	allocated = check_frames(&c);
 	CHECK(&c, buddy + pcp + list == m->zone.free_frames,
 	      "free_frames %u != buddy %llu + pcp %llu + list %llu", m->zone.free_frames,

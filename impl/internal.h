@@ -54,6 +54,8 @@ struct page_list {
  *                   page_nolock_orders() == n
  *   page_nolock_orders(b) == nolock_orders_in(b) for every hinted block b
  *   (sum(nr_hinted) < nr_free: some block has no hint and serves any order)
+ * At max_order the list's unplaced blocks (struct zone) are counted too,
+ * with the hint and nolock orders their boot class gives them.
  */
 #define NR_NOLOCK_ORDERS (PD_NOLOCK_MAX_ORDER + 1)
 struct free_area {
@@ -66,10 +68,34 @@ struct free_area {
  * The zone.
  *   free_frames == sum(nr_free[o] << o) + sum(pcp frames) + unaccepted_frames
  *   free_frames + deferred_frames + allocated frames == nr_frames
+ *
+ * Boot is deferred (buddy.c; the kernel's deferred struct page init): it
+ * writes no struct page.  Eager boot put every MAX_ORDER block, in pfn
+ * order, at the tail of free_area[max_order], or under accept=list, if
+ * it had an unaccepted unit (its boot class, struct boot_classes), at the
+ * tail of the unaccepted list.
+ *  - The free blocks from pfn `unplaced` up are not on the list yet:
+ *    they stand in it, in pfn order, right before the block
+ *    `unplaced_before` (NIL: at its tail), and are counted in its
+ *    nr_free and nr_hinted.  They are placed, unchanged in order, when a
+ *    path is about to look at their place or at what stands behind it.
+ *  - The unaccepted list only ever loses its head, so it is the list
+ *    blocks from pfn `unaccepted_next` up: no list is kept.
+ *   unplaced, unaccepted_next: multiples of 2^max_order; the first free
+ *   (list) block at or after the last one taken, or nr_frames if none
+ *   unplaced_free == free blocks from unplaced up
+ *   unaccepted_frames == list blocks from unaccepted_next up << max_order
+ *   unplaced_before == NIL or a block on free_area[max_order]
+ *   the struct pages of those blocks are zero: FREE frames to every reader
+ *   every unit overlapping an unplaced block is as at boot (so its boot
+ *   class still says what eager boot made of it)
  */
 struct zone {
 	struct free_area free_area[PD_MAX_ORDER_LIMIT + 1];
-	struct page_list unaccepted;   /* accept=list: MAX_ORDER blocks, FIFO */
+	uint32_t unplaced;             /* first unplaced free MAX_ORDER block */
+	uint32_t unplaced_before;      /* where they stand on free_area[max_order] */
+	uint32_t unplaced_free;        /* how many */
+	uint32_t unaccepted_next;      /* accept=list: the list's head */
 	uint32_t unaccepted_frames;
 	struct page_list deferred;     /* free nolock under the held lock (L5) */
 	uint32_t deferred_frames;
@@ -218,6 +244,26 @@ struct impl_boot {
 	uint32_t swap_cursor, swap_inuse;
 };
 
+/*
+ * What boot makes of a MAX_ORDER block (its boot class): a byte with
+ * BOOT_LISTED (accept=list: on the unaccepted list), or BOOT_HINTED
+ * (accept=flag: PGTY_unaccepted, with the NOLOCK orders in the low bits),
+ * or neither (a plain free block).  It follows from the boot bitmap over
+ * the block, which repeats every 8 units: struct boot_classes.
+ */
+#define BOOT_LISTED       0x80u
+#define BOOT_HINTED       0x40u
+#define BOOT_NOLOCK_MASK  0x0fu
+#define NR_BOOT_CLASSES   8
+struct boot_classes {
+	uint32_t period;          /* frames; a power of two */
+	unsigned shift;           /* log2 of the frames one class covers in a row */
+	uint8_t cls[NR_BOOT_CLASSES];
+};
+static inline bool boot_listed(unsigned cls) { return cls & BOOT_LISTED; }
+static inline bool boot_hinted(unsigned cls) { return cls & BOOT_HINTED; }
+static inline unsigned boot_nolock_orders(unsigned cls) { return cls & BOOT_NOLOCK_MASK; }
+
 typedef unsigned int alloc_flags_t;
 #define ALLOC_ZERO        0x1u  /* content 0, defined */
 #define ALLOC_NOLOCK      0x2u  /* trylock only; needs accepted memory (A5) */
@@ -227,7 +273,6 @@ typedef unsigned int alloc_flags_t;
 typedef unsigned int fpi_t;
 #define FPI_NONE              0x0u
 #define FPI_TO_TAIL           0x1u  /* put back at the tail (RFC v2) */
-#define FPI_CHECK_UNACCEPTED  0x2u  /* boot: consult the unit bitmap */
 
 struct impl {
 	struct pd_config cfg;
@@ -250,6 +295,7 @@ struct impl {
 
 	struct zone zone;
 	struct per_cpu_pages pcp[PD_MAX_CPUS];
+	struct boot_classes boot_classes;  /* buddy.c, set at create */
 
 	/* accept.c */
 	uint32_t nr_units;
@@ -403,6 +449,20 @@ static inline void __plist_add_tail(struct impl *m, struct page_list *l, uint32_
 	else
 		l->head = pfn;
 	l->tail = pfn;
+}
+/* Link pfn right before `before`, a member of l. */
+static inline void plist_add_before(struct impl *m, struct page_list *l, uint32_t before,
+				    uint32_t pfn)
+{
+	struct page *p = pfn_to_page(m, pfn), *b = pfn_to_page(m, before);
+
+	p->lru.next = before;
+	p->lru.prev = b->lru.prev;
+	if (b->lru.prev != NIL)
+		pfn_to_page(m, b->lru.prev)->lru.next = pfn;
+	else
+		l->head = pfn;
+	b->lru.prev = pfn;
 }
 static inline void __plist_del(struct impl *m, struct page_list *l, uint32_t pfn,
 			       bool written)
@@ -625,6 +685,15 @@ bool block_legal(struct impl *m, uint32_t pfn, unsigned order, alloc_flags_t af,
 		 bool hint);
 void recount_nolock_orders(struct impl *m, uint32_t start, uint32_t end);
 void buddy_boot(struct impl *m);
+uint32_t next_boot_block(const struct impl *m, uint32_t pfn, bool listed);
+void place_unplaced_below(struct impl *m, uint32_t end);
+/* The boot class of the MAX_ORDER block at pfn (struct boot_classes). */
+static inline unsigned boot_class_of(const struct impl *m, uint32_t pfn)
+{
+	const struct boot_classes *b = &m->boot_classes;
+
+	return b->cls[(pfn & (b->period - 1)) >> b->shift];
+}
 
 /* ==== pcp.c ==== */
 uint32_t rmqueue_pcplist(struct impl *m, unsigned cpu, unsigned order, alloc_flags_t af);
@@ -722,7 +791,6 @@ uint32_t last_unaccepted_unit(struct impl *m, uint32_t pfn, unsigned order);
 unsigned nolock_orders_in(struct impl *m, uint32_t pfn, unsigned order);
 void accept_page(struct impl *m, uint32_t pfn, unsigned order);
 bool __accept_one_list_block(struct impl *m);
-void unaccepted_list_add(struct impl *m, uint32_t pfn);
 
 /* ==== tagstore.c ==== */
 bool tag_blocks_pinned(struct impl *m, uint32_t pfn, unsigned order);

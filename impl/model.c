@@ -40,33 +40,6 @@ static bool config_supported(const struct pd_config *c, char *err, size_t errlen
 	return !why;
 }
 
-/*
- * buddy_boot() writes the head of every MAX_ORDER block.  Heads less than
- * three pages apart (max_order <= 8 with 24-byte pages) mean it writes
- * most pages of mem_map: then clearing recycled heap memory (calloc) is
- * cheaper than a page fault per page (measured: ~0.4 against ~1.2 us a
- * page), and otherwise the fresh pages of zalloc_array() are.
- */
-static bool mem_map_dense(const struct impl *m)
-{
-	return (sizeof(struct page) << m->max_order) < 3 * 4096;
-}
-
-static struct page *alloc_mem_map(const struct impl *m)
-{
-	if (mem_map_dense(m))
-		return calloc(m->nr_frames, sizeof(struct page));
-	return zalloc_array(m->nr_frames, sizeof(struct page));
-}
-
-static void free_mem_map(const struct impl *m)
-{
-	if (mem_map_dense(m))
-		free(m->mem_map);
-	else
-		zfree(m->mem_map, m->nr_frames, sizeof(struct page));
-}
-
 static void impl_destroy(void *model)
 {
 	struct impl *m = model;
@@ -78,7 +51,7 @@ static void impl_destroy(void *model)
 	pte_quicklist_free(m);
 	impl_dirty_free(m);
 	swap_destroy(m);
-	free_mem_map(m);
+	zfree(m->mem_map, m->nr_frames, sizeof(struct page));
 	zfree(m->tags, m->nr_frames, m->tag_bytes);
 	zfree(m->unaccepted_map, (m->nr_units + 63) / 64, sizeof(uint64_t));
 	zfree(m->times_accepted, m->nr_units, 1);
@@ -102,7 +75,8 @@ static void *impl_create(const struct pd_config *cfg, char *err, size_t errlen)
 	m->tag_bytes = (cfg->granules + 1u) / 2;
 	m->nr_units = pd_nr_units(cfg);
 	m->nr_tag_blocks = pd_nr_tag_blocks(cfg);
-	m->mem_map = alloc_mem_map(m);
+	/* Boot writes no struct page (deferred boot, buddy.c): fresh zero pages. */
+	m->mem_map = zalloc_array(m->nr_frames, sizeof(struct page));
 	m->tags = zalloc_array(m->nr_frames, m->tag_bytes);
 	m->unaccepted_map = zalloc_array((m->nr_units + 63) / 64, sizeof(uint64_t));
 	m->times_accepted = zalloc_array(m->nr_units, 1);
@@ -113,7 +87,6 @@ static void *impl_create(const struct pd_config *cfg, char *err, size_t errlen)
 
 	for (unsigned o = 0; o <= PD_MAX_ORDER_LIMIT; o++)
 		plist_init(&m->zone.free_area[o].list);
-	plist_init(&m->zone.unaccepted);
 	plist_init(&m->zone.deferred);
 	for (unsigned c = 0; c < PD_MAX_CPUS; c++)
 		for (unsigned o = 0; o < NR_PCP_ORDERS; o++)

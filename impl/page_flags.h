@@ -13,8 +13,9 @@
  *    (the kernel keeps them in page->page_type), not page flags.  A free
  *    block head carries PGTY_buddy (buddy list) or PGTY_pcp (a pcp list);
  *    PGTY_unaccepted on such a head says "may still contain unaccepted
- *    units" (accept=flag, seed 001).  Under accept=list a head with
- *    PGTY_unaccepted and no list type sits on the zone's unaccepted list.
+ *    units" (accept=flag, seed 001).  accept=list's unaccepted-list
+ *    blocks carry nothing: no struct page of theirs is written before
+ *    they are accepted (deferred boot, struct zone).
  *  - The block order lives in the flag word too (4 bits, orders 0..10),
  *    and on a hinted free head the NOLOCK orders it serves (3 bits).
  */
@@ -45,7 +46,7 @@ static inline void impl_vm_bug(const char *file, int line, const char *expr)
 
 /*
  * struct page: 24 bytes.  `lru` links a free block head into exactly one
- * list (buddy free area, pcp list, unaccepted list, deferred list); an
+ * list (buddy free area, pcp list, deferred list); an
  * allocated anon page uses the same bytes for its swap slot and reverse
  * map, which a free page never needs.
  *

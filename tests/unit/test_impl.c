@@ -195,11 +195,80 @@ static void buddy_give(uint32_t pfn)
 	F.m->zone.locked = false;
 }
 
+/* Place every unplaced block: the zone as eager boot left it. */
+static void place_all(struct impl *m)
+{
+	place_unplaced_below(m, m->nr_frames);
+}
+
+/* The unplaced free blocks into out[] from n on; returns the new n. */
+static unsigned unplaced_free_blocks(const struct impl *m, uint32_t *out, unsigned n,
+				     unsigned max)
+{
+	for (uint32_t u = m->zone.unplaced; m->zone.unplaced_free && u < m->nr_frames && n < max;
+	     u += 1u << m->max_order)
+		if (!boot_listed(boot_class_of(m, u)))
+			out[n++] = u;
+	return n;
+}
+
+/*
+ * A free list as the allocator sees it, into out[] (at most max blocks;
+ * returns how many): the placed blocks, and at max_order the unplaced
+ * free blocks where they stand, before zone.unplaced_before (deferred
+ * boot).  Places nothing.
+ */
+static unsigned free_list_blocks(const struct impl *m, unsigned order, uint32_t *out,
+				 unsigned max)
+{
+	const struct zone *z = &m->zone;
+	bool top = order == m->max_order;
+	unsigned n = 0;
+
+	for (uint32_t p = z->free_area[order].list.head; p != NIL && n < max;
+	     p = pfn_to_page_ro(m, p)->lru.next) {
+		if (top && p == z->unplaced_before)
+			n = unplaced_free_blocks(m, out, n, max);
+		if (n < max)
+			out[n++] = p;
+	}
+	if (top && z->unplaced_before == NIL)
+		n = unplaced_free_blocks(m, out, n, max);
+	return n;
+}
+
+/* The same for accept=list's unaccepted list: the list blocks from its cursor up. */
+static unsigned unaccepted_list_blocks(const struct impl *m, uint32_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (uint32_t u = m->zone.unaccepted_next; m->zone.unaccepted_frames &&
+	     u < m->nr_frames && n < max; u += 1u << m->max_order)
+		if (boot_listed(boot_class_of(m, u)))
+			out[n++] = u;
+	return n;
+}
+
+/* free_list_blocks() as "0 16 8": the order the allocator will use them in. */
+static const char *list_order(unsigned order)
+{
+	uint32_t b[64];
+	unsigned n = free_list_blocks(F.m, order, b, 64);
+	char *s = F.drawing;
+
+	*s = 0;
+	for (unsigned i = 0; i < n; i++)
+		s += snprintf(s, 16, "%s%u", i ? " " : "", b[i]);
+	return F.drawing;
+}
+
 static bool on_free_list(unsigned order, uint32_t pfn)
 {
-	for (uint32_t p = F.m->zone.free_area[order].list.head; p != NIL;
-	     p = pfn_to_page(F.m, p)->lru.next)
-		if (p == pfn)
+	uint32_t b[64];
+	unsigned n = free_list_blocks(F.m, order, b, 64);
+
+	for (unsigned i = 0; i < n; i++)
+		if (b[i] == pfn)
 			return true;
 	return false;
 }
@@ -254,6 +323,7 @@ static bool test_buddy_of_8_is_10_at_order_1(void)
 	struct pd_config c = base_cfg();
 
 	ASSERT(setup(&c));
+	place_all(F.m);
 	/* carve [10,12) out of the order-4 block: halves at 0,8 order 3,... */
 	F.m->zone.locked = true;
 	take_subblock(F.m, 0, 4, 10, 1);
@@ -380,7 +450,8 @@ static bool test_accept_flag_hint_split_merge(void)
 	c.accept_order = 1;
 	c.unaccepted = 0xff;  /* every unit unaccepted */
 	ASSERT(setup(&c));
-	ASSERT(PageUnaccepted(pfn_to_page(F.m, 0)));  /* FPI_CHECK_UNACCEPTED at boot */
+	place_all(F.m);
+	ASSERT(PageUnaccepted(pfn_to_page(F.m, 0)));  /* its boot class */
 	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);
 	for (uint32_t u = 0; u < 8; u++)
 		ASSERT_EQ(F.m->times_accepted[u], 1);
@@ -465,6 +536,61 @@ static bool test_accept_list_accepts_last(void)
 	return true;
 }
 
+/*
+ * Deferred boot under accept=list: the free blocks are placed in pfn
+ * order as eager boot put them, the list blocks are never written: the
+ * list is the list blocks from a cursor up, taken oldest first.
+ * Blocks of 8 frames, units of 8; units 1 3 4 6 7 unaccepted (0xda):
+ *   0   8   16  24  32  40  48  56
+ *   F   L   F   L   L   F   L   L      free_area[3]: 0 16 40
+ *                                      unaccepted:   8 24 32 48 56
+ */
+static bool test_deferred_boot_accept_list_order(void)
+{
+	static const uint32_t accepted[] = { 8, 24, 32, 48, 56 };
+	struct pd_config c = base_cfg();
+	uint32_t b[8];
+
+	c.frames_log2 = 6;
+	c.max_order = 3;
+	c.accept_order = 3;
+	c.unaccepted = 0xda;
+	c.accept = PD_ACCEPT_LIST;
+	c.pcp_batch = 1;
+	ASSERT(setup(&c));
+	ASSERT_EQ(F.m->zone.unplaced, 0);
+	ASSERT_EQ(F.m->zone.unplaced_free, 3);
+	ASSERT_EQ(F.m->zone.free_area[3].nr_free, 3);
+	ASSERT_EQ(F.m->zone.unaccepted_next, 8);
+	ASSERT_EQ(F.m->zone.unaccepted_frames, 40);
+	ASSERT_STR(list_order(3), "0 16 40");
+	ASSERT_EQ(unaccepted_list_blocks(F.m, b, 8), 5);
+	ASSERT(b[0] == 8 && b[1] == 24 && b[2] == 32 && b[3] == 48 && b[4] == 56);
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 0);
+	ASSERT_EQ(F.m->zone.unplaced, 16);         /* the next free block */
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 16);                 /* list block 8 untouched */
+	ASSERT(page_is_zero(pfn_to_page_ro(F.m, 8)));
+	ASSERT_EQ(F.m->zone.unplaced, 40);
+	ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+	ASSERT_EQ(F.res.frame, 40);
+	ASSERT_EQ(F.m->zone.unplaced_free, 0);
+	ASSERT_EQ(F.m->zone.unplaced, 64);
+	/* nothing free: ACCEPT the oldest list block, then place there */
+	for (unsigned i = 0; i < 5; i++) {
+		ASSERT_EQ(OP(ALLOC, .order = 3), PD_OK);
+		ASSERT_EQ(F.ctx.nlog, 2);
+		ASSERT_EQ(F.ctx.log[0].kind, PD_PLACE_ACCEPT);
+		ASSERT_EQ(F.ctx.log[0].where, accepted[i]);
+		ASSERT_EQ(F.res.frame, accepted[i]);
+	}
+	ASSERT_EQ(F.m->zone.unaccepted_next, 64);
+	ASSERT_EQ(F.m->zone.unaccepted_frames, 0);
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_ENOMEM);
+	return true;
+}
+
 static bool test_nolock_flag_finds_accepted_subblock(void)
 {
 	struct pd_config c = base_cfg();
@@ -497,6 +623,9 @@ static bool test_nolock_index_counts_what_can_serve(void)
 	c.unaccepted = 0xf0;  /* frames 4..7 and 12..15 */
 	ASSERT(setup(&c));
 	/* aligned accepted runs of 4 ([0,4), [8,12)), none of 8: orders 0..2 */
+	ASSERT_EQ(boot_class_of(F.m, 0), BOOT_HINTED | 3);
+	ASSERT_EQ(F.m->zone.free_area[4].nr_hinted[3], 1);   /* counted unplaced */
+	place_all(F.m);
 	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 0)), 3);
 	ASSERT_EQ(F.m->zone.free_area[4].nr_hinted[3], 1);
 	ASSERT_EQ(OP(ALLOC, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
@@ -565,11 +694,19 @@ static bool test_nolock_index_follows_a_whole_unit_accept(void)
 	ASSERT_EQ(OP(ALLOC, .cpu = 0, .order = 3), PD_OK);
 	ASSERT_EQ(F.res.frame, 24);
 	ASSERT_EQ(page_nolock_orders(pfn_to_page(F.m, 16)), NR_NOLOCK_ORDERS);
+	ASSERT_STR(list_order(3), "32 40 48 56 16");
+	/* placed so far: 0 8 16 24; 32..56 unplaced, ahead of 16 */
+	ASSERT_EQ(F.m->zone.unplaced, 32);
 	head = F.m->zone.free_area[3].list.head;
-	ASSERT_EQ(head, 32);
-	/* 32 refused; 40 48 56 passed over; 16 taken */
+	ASSERT_EQ(head, 16);
+	/*
+	 * 32 refused (placed to be looked at, then to the tail); 40 48 56
+	 * passed over by their boot class, left unplaced; 16 taken
+	 */
 	ASSERT_EQ(OP(ALLOC, .cpu = 1, .order = 3, .flags = PD_ALLOC_NOLOCK), PD_OK);
 	ASSERT_EQ(F.res.frame, 16);
+	ASSERT_EQ(F.m->zone.unplaced, 40);
+	ASSERT_STR(list_order(3), "40 48 56 32");
 	ASSERT_EQ(F.m->times_accepted[2], 0);
 	ASSERT_EQ(F.m->times_accepted[3], 0);
 	return true;
@@ -1142,7 +1279,10 @@ static bool test_check_catches_corrupted_state(void)
 	SetPageAnonExclusive(pfn_to_page(F.m, pfn));
 
 	{   /* two free buddies left unmerged: split [8,16) by hand */
-		uint32_t b = F.m->zone.free_area[3].list.head;
+		uint32_t b;
+
+		place_all(F.m);
+		b = F.m->zone.free_area[3].list.head;
 
 		ASSERT(b != NIL);
 		F.m->zone.locked = true;
@@ -2035,9 +2175,9 @@ static bool test_reset_full_restore_fallback(void)
 	ASSERT(reset_impl(F.m) && same_impl(F.m, b) && same_boot_images(F.m, b));
 	for (unsigned i = 0; i < 3; i++)
 		ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
-	/* one refill: frames 0-63, and frame 64's link to the list head */
+	/* one refill: frames 0-63 (64 is not placed yet: deferred boot) */
 	ASSERT(!F.m->frames_dirty.all);
-	ASSERT_EQ(F.m->frames_dirty.nr, 2);
+	ASSERT_EQ(F.m->frames_dirty.nr, 1);
 	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
 	return true;
 }
@@ -2061,11 +2201,11 @@ static bool test_reset_cost_follows_changes(void)
 	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
 	ASSERT_EQ(OP(FREE, .frame = F.res.frame, .order = 0), PD_OK);
 	/*
-	 * Taking block 0 off the order-10 list writes 1024's link (chunk 16);
-	 * splitting it, the heads of the halves 512, 256, 128, 64 and 0-32
-	 * (chunks 8, 4, 2, 1, 0): 6 of 1024 chunks.
+	 * Block 0 is placed and taken (1024 stays unplaced: no link
+	 * written); splitting it writes the heads of the halves 512, 256,
+	 * 128, 64 and 0-32 (chunks 8, 4, 2, 1, 0): 5 of 1024 chunks.
 	 */
-	ASSERT_EQ(F.m->frames_dirty.nr, 6);
+	ASSERT_EQ(F.m->frames_dirty.nr, 5);
 	ASSERT(reset_impl(F.m));
 	ASSERT_EQ(OP(SPAWN, .proc = 0), PD_OK);
 	ASSERT_EQ(OP(MMAP, .proc = 0, .vpage = 0, .npages = 4), PD_OK);
@@ -2078,6 +2218,225 @@ static bool test_reset_cost_follows_changes(void)
 	ASSERT_EQ(F.m->slots_dirty.nr, 0);
 	ASSERT(!F.m->mm[0].alive && !F.m->mm[0].pgd[0]);
 	ASSERT_EQ(F.m->si.tags.nr_entries, 0);
+	return true;
+}
+
+/* ---- deferred boot -------------------------------------------------------- */
+
+/*
+ * Create writes no struct page: every block is unplaced, counted as eager
+ * boot counts it, and reads as a FREE frame.  An allocation places only
+ * what it takes, and reset() goes back to nothing placed.  2^12 frames of
+ * order-0 blocks; units of 2 frames, 0x0f: units 0-3 of every 8
+ * unaccepted, so frames 0-7 of every 16 are hinted.
+ */
+static bool test_deferred_boot_writes_no_page(void)
+{
+	struct pd_config c = base_cfg();
+	struct pd_frame_state fs;
+	struct pd_totals t;
+	struct impl *b;
+
+	c.frames_log2 = 12;
+	c.max_order = 0;
+	c.accept_order = 1;
+	c.unaccepted = 0x0f;
+	c.pcp_batch = 4;
+	ASSERT(setup(&c));
+	for (uint32_t f = 0; f < F.m->nr_frames; f++)
+		ASSERT(page_is_zero(pfn_to_page_ro(F.m, f)));
+	ASSERT_EQ(F.m->zone.unplaced, 0);
+	ASSERT_EQ(F.m->zone.free_area[0].nr_free, 4096);
+	ASSERT_EQ(F.m->zone.free_area[0].nr_hinted[0], 2048);
+	pd_impl_ops.frame_state(F.m, 4095, &fs);
+	ASSERT(fs.kind == PD_FRAME_FREE && fs.accepted);
+	pd_impl_ops.frame_state(F.m, 4081, &fs);
+	ASSERT(fs.kind == PD_FRAME_FREE && !fs.accepted);
+	pd_impl_ops.totals(F.m, &t);
+	ASSERT_EQ(t.free_frames, 4096);
+	/*
+	 * NOLOCK: block 0 placed, refused (to the tail); the scan looks at
+	 * 1..7 by boot class and places them only on its way to 8, taken
+	 */
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_OK);
+	ASSERT_EQ(F.res.frame, 8);
+	ASSERT_EQ(F.m->zone.unplaced, 9);
+	ASSERT_EQ(F.m->frames_dirty.nr, 1);
+	/* eager boot's list, less 8: 1..7, then the unplaced 9..4095, then 0 */
+	ASSERT_EQ(F.m->zone.unplaced_before, 0);
+	ASSERT_EQ(F.m->zone.free_area[0].list.head, 1);
+	ASSERT_EQ(F.m->zone.free_area[0].list.tail, 0);
+	/* a refill of 4 takes 1..4 and hands out 1, accepting unit 0 */
+	ASSERT_EQ(OP(ALLOC, .order = 0), PD_OK);
+	ASSERT_EQ(F.res.frame, 1);
+	ASSERT_EQ(F.m->pcp[0].count, 3);
+	ASSERT_EQ(F.m->zone.unplaced, 9);
+	b = F.fresh = create_impl(&c);
+	ASSERT(b);
+	ASSERT(reset_impl(F.m) && same_impl(F.m, b));
+	ASSERT_EQ(F.m->zone.unplaced, 0);
+	return true;
+}
+
+/*
+ * A failing NOLOCK scan places nothing: the counts say no unplaced block
+ * can serve.  Order-4 blocks, every unit unaccepted: each attempt places
+ * only its refused first candidate (then again after the drain).
+ */
+static bool test_deferred_boot_nolock_failure_places_nothing(void)
+{
+	struct pd_config c = base_cfg();
+
+	c.frames_log2 = 10;
+	c.max_order = 4;
+	c.accept_order = 2;
+	c.unaccepted = 0xff;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 0, .flags = PD_ALLOC_NOLOCK), PD_ENOMEM);
+	ASSERT_EQ(F.m->zone.unplaced, 32);
+	/* 0 and 16 refused, rotated behind the unplaced blocks */
+	ASSERT_EQ(F.m->zone.free_area[4].list.head, 0);
+	ASSERT_EQ(F.m->zone.unplaced_before, 0);
+	ASSERT_EQ(OP(ALLOC, .order = 4), PD_OK);   /* the list's head: 32, placed now */
+	ASSERT_EQ(F.res.frame, 32);
+	return true;
+}
+
+/* Did the last count_check() report a violation whose message holds `what`? */
+static bool check_said(const char *what)
+{
+	for (unsigned i = 0; i < F.cctx.nviol && i < PD_CTX_MAX_VIOLATIONS; i++)
+		if (strstr(F.cctx.viol[i].msg, what))
+			return true;
+	return false;
+}
+
+/*
+ * impl_check verifies deferred boot's invariants: the cursor, the counts,
+ * where the unplaced blocks stand, untouched frames, units as at boot,
+ * the boot classes.  Order-2 blocks, units of 1 frame, 0x0f: blocks 0, 8,
+ * 16, ... hinted, 4, 12, 20, ... plain.
+ */
+static bool test_check_catches_unplaced_corruption(void)
+{
+	struct pd_config c = base_cfg();
+	uint32_t keep;
+
+	c.frames_log2 = 6;
+	c.max_order = 2;
+	c.accept_order = 0;
+	c.unaccepted = 0x0f;
+	c.pcp_batch = 1;
+	ASSERT(setup(&c));
+	ASSERT_EQ(OP(ALLOC, .order = 2), PD_OK);      /* takes 0, accepting it */
+	ASSERT_EQ(F.m->zone.unplaced, 4);
+	ASSERT_EQ(count_check(), 0);
+
+	pfn_to_page(F.m, 41)->flags = PGTY_buddy;     /* an unplaced frame written */
+	ASSERT(count_check() > 0 && check_said("was written"));
+	pfn_to_page(F.m, 41)->flags = 0;
+
+	F.m->zone.unplaced_free++;                    /* a count */
+	ASSERT(count_check() > 0);
+	F.m->zone.unplaced_free--;
+
+	F.m->zone.unplaced += 2;                      /* a misaligned cursor */
+	ASSERT(count_check() > 0 && check_said("misaligned"));
+	F.m->zone.unplaced += 2;                      /* one block skipped: uncovered */
+	F.m->zone.unplaced_free--;
+	ASSERT(count_check() > 0);
+	F.m->zone.unplaced -= 4;
+	F.m->zone.unplaced_free++;
+
+	keep = F.m->zone.unplaced_before;             /* standing before no block */
+	F.m->zone.unplaced_before = 12;
+	ASSERT(count_check() > 0 && check_said("stand before"));
+	F.m->zone.unplaced_before = keep;
+
+	F.m->unaccepted_map[0] &= ~(1ull << 48);      /* a unit under 48 accepted */
+	ASSERT(count_check() > 0 && check_said("not as at boot"));
+	F.m->unaccepted_map[0] |= 1ull << 48;
+
+	F.m->boot_classes.cls[1] ^= BOOT_HINTED;      /* a wrong boot class: 4-7 */
+	ASSERT(count_check() > 0);
+	F.m->boot_classes.cls[1] ^= BOOT_HINTED;
+	ASSERT_EQ(count_check(), 0);
+	return true;
+}
+
+/* A's free lists and unaccepted list, as the allocator sees them, are B's. */
+static bool same_lists(const struct impl *a, const struct impl *b)
+{
+	static uint32_t x[1u << 12], y[1u << 12];
+
+	for (unsigned o = 0; o <= a->max_order; o++) {
+		unsigned n = free_list_blocks(a, o, x, 1u << 12);
+
+		ASSERT_EQ(n, free_list_blocks(b, o, y, 1u << 12));
+		CMP_MEM("free list", x, y, n * sizeof(x[0]));
+		ASSERT_EQ(a->zone.free_area[o].nr_free, b->zone.free_area[o].nr_free);
+		CMP_MEM("nr_hinted", a->zone.free_area[o].nr_hinted, b->zone.free_area[o].nr_hinted,
+			sizeof(a->zone.free_area[o].nr_hinted));
+	}
+	ASSERT_EQ(unaccepted_list_blocks(a, x, 1u << 12), unaccepted_list_blocks(b, y, 1u << 12));
+	CMP_MEM("unaccepted list", x, y, unaccepted_list_blocks(a, x, 1u << 12) * sizeof(x[0]));
+	ASSERT_EQ(a->zone.unaccepted_frames, b->zone.unaccepted_frames);
+	ASSERT_EQ(a->zone.free_frames, b->zone.free_frames);
+	return true;
+}
+
+/*
+ * Deferred boot is eager boot: a model whose free blocks were all placed
+ * at create (as eager boot did) and a deferred one, run side by side on the
+ * same random calls, give the same results, placements and touches, and
+ * hold the same lists in the same order after every call.  The reset
+ * tests' configs (all 12 design-option combinations), half of them moved
+ * to max_order 0..2, where a zone has the most blocks.
+ */
+static bool test_deferred_boot_is_eager_boot(void)
+{
+	uint64_t s = 0xdefe4;
+	unsigned n = 300, calls = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pd_config c = reset_config(&s, i);
+		struct impl *a, *b;
+		struct gen g;
+		bool ok = true;
+
+		if (i % 2)
+			c.max_order = (uint8_t)(below(&s, 3) % (c.frames_log2 + 1));
+		a = create_impl(&c);
+		b = create_impl(&c);
+		ASSERT(a && b);
+		place_all(b);
+		gen_init(&g, &c, rng_next(&s));
+		for (unsigned k = 0; k < 150 && ok; k++) {
+			struct pd_result res;
+			bool unlock;
+			struct pd_call call = gen_call(&g, &unlock);
+
+			if (unlock) {
+				struct pd_call u = { .code = PD_OP_ZONE_UNLOCK, .frame = PD_NO_FRAME };
+
+				ok = run_both(a, b, &u, &res);
+			}
+			ok = ok && run_both(a, b, &call, &res) && same_lists(a, b);
+			gen_result(&g, &call, &res);
+			calls++;
+			if (ok && check_now(a, k))
+				ok = impl_quiet(a) && same_observable(a, b);
+		}
+		ok = ok && impl_quiet(a) && same_observable(a, b);
+		if (!ok)
+			fprintf(stderr, "%s: config %u: frames_log2=%u max_order=%u accept_order=%u "
+				"unaccepted=%#x accept=%u tagstore=%u\n", cur_test, i, c.frames_log2,
+				c.max_order, c.accept_order, c.unaccepted, c.accept, c.tagstore);
+		pd_impl_ops.destroy(a);
+		pd_impl_ops.destroy(b);
+		ASSERT(ok);
+	}
+	printf("  %u configs, %u calls side by side\n", n, calls);
 	return true;
 }
 
@@ -2098,6 +2457,7 @@ static const struct {
 	TEST(test_accept_flag_accepts_only_the_handed_out_units),
 	TEST(test_accept_flag_whole_unit_larger_than_block),
 	TEST(test_accept_list_accepts_last),
+	TEST(test_deferred_boot_accept_list_order),
 	TEST(test_nolock_flag_finds_accepted_subblock),
 	TEST(test_nolock_index_counts_what_can_serve),
 	TEST(test_nolock_index_follows_a_whole_unit_accept),
@@ -2130,6 +2490,10 @@ static const struct {
 	TEST(test_reset_right_after_create),
 	TEST(test_reset_full_restore_fallback),
 	TEST(test_reset_cost_follows_changes),
+	TEST(test_deferred_boot_writes_no_page),
+	TEST(test_deferred_boot_nolock_failure_places_nothing),
+	TEST(test_check_catches_unplaced_corruption),
+	TEST(test_deferred_boot_is_eager_boot),
 };
 
 int main(void)
