@@ -181,23 +181,6 @@ static void op_progs_init(void)
 	op_progs_ready = true;
 }
 
-/* pd_arg_set, inlined into the decoder. */
-static PD_HOT_INLINE void store_arg(struct pd_op *op, unsigned kind, uint64_t v)
-{
-	switch (kind) {
-	case PD_ARG_CPU:     op->cpu = (uint8_t)v; break;
-	case PD_ARG_ORDER:   op->order = (uint8_t)v; break;
-	case PD_ARG_VPAGE:   op->vpage = (uint16_t)v; break;
-	case PD_ARG_PAGES:   op->npages = (uint16_t)v; break;
-	case PD_ARG_VALUE:   op->value = v; break;
-	case PD_ARG_GRANULE: op->granule = (uint8_t)v; break;
-	case PD_ARG_TAG:     op->tag = (uint8_t)v; break;
-	case PD_ARG_SLOT:    op->slot = (uint32_t)v; break;
-	case PD_ARG_BLOCK:   op->block = (uint32_t)v; break;
-	default:             break;
-	}
-}
-
 /* Decode one op at r; false if it must be dropped. */
 static PD_HOT_INLINE bool decode_op(struct reader *r, const struct arg_reducer *ar,
 				    const struct pd_names *nm, struct pd_op *op)
@@ -226,7 +209,7 @@ static PD_HOT_INLINE bool decode_op(struct reader *r, const struct arg_reducer *
 		if (kind == PD_ARG_FLAG)
 			op->flags = (pd_flags_t)(rd(r) & pg->flags);
 		else
-			store_arg(op, kind, decode_arg(r, ar, kind));
+			pd_arg_set(op, kind, decode_arg(r, ar, kind));
 	}
 	if (d->def != PD_L_NONE) {
 		if (nm->n[d->def] >= pg->def_limit)

@@ -104,22 +104,6 @@ uint64_t pd_arg_get(const struct pd_op *op, unsigned kind)
 }
 
 /* The caller has range-checked v with pd_arg_range(). */
-void pd_arg_set(struct pd_op *op, unsigned kind, uint64_t v)
-{
-	switch (kind) {
-	case PD_ARG_CPU:     op->cpu = (uint8_t)v; break;
-	case PD_ARG_ORDER:   op->order = (uint8_t)v; break;
-	case PD_ARG_VPAGE:   op->vpage = (uint16_t)v; break;
-	case PD_ARG_PAGES:   op->npages = (uint16_t)v; break;
-	case PD_ARG_VALUE:   op->value = v; break;
-	case PD_ARG_GRANULE: op->granule = (uint8_t)v; break;
-	case PD_ARG_TAG:     op->tag = (uint8_t)v; break;
-	case PD_ARG_SLOT:    op->slot = (uint32_t)v; break;
-	case PD_ARG_BLOCK:   op->block = (uint32_t)v; break;
-	default:             break;
-	}
-}
-
 pd_flags_t pd_op_flag_mask(unsigned code)
 {
 	const struct pd_op_desc *d = &pd_op_desc[code];

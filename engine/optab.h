@@ -52,7 +52,22 @@ extern const char pd_letter_char[PD_NR_LETTERS];
 /* Inclusive range of an argument kind under cfg. */
 void pd_arg_range(const struct pd_config *cfg, unsigned kind, uint64_t *lo, uint64_t *hi);
 uint64_t pd_arg_get(const struct pd_op *op, unsigned kind);
-void pd_arg_set(struct pd_op *op, unsigned kind, uint64_t v);
+/* Inline: the byte decoder stores every argument through it. */
+static inline void pd_arg_set(struct pd_op *op, unsigned kind, uint64_t v)
+{
+	switch (kind) {
+	case PD_ARG_CPU:     op->cpu = (uint8_t)v; break;
+	case PD_ARG_ORDER:   op->order = (uint8_t)v; break;
+	case PD_ARG_VPAGE:   op->vpage = (uint16_t)v; break;
+	case PD_ARG_PAGES:   op->npages = (uint16_t)v; break;
+	case PD_ARG_VALUE:   op->value = v; break;
+	case PD_ARG_GRANULE: op->granule = (uint8_t)v; break;
+	case PD_ARG_TAG:     op->tag = (uint8_t)v; break;
+	case PD_ARG_SLOT:    op->slot = (uint32_t)v; break;
+	case PD_ARG_BLOCK:   op->block = (uint32_t)v; break;
+	default:             break;
+	}
+}
 /* All flag bits an op accepts. */
 pd_flags_t pd_op_flag_mask(unsigned code);
 /* Look up an op by its text name; -1 if unknown. */
