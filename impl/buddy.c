@@ -157,21 +157,27 @@ static void unplaced_advance(struct impl *m)
  * (the units over it are as at boot).  It was counted at boot: no count
  * changes.  Its head is written for the first time.
  */
-static void place_next_block(struct impl *m)
+/* The head of the unplaced block at pfn, written as its boot class says. */
+static struct page *write_boot_head(struct impl *m, uint32_t pfn, unsigned cls)
 {
-	struct zone *z = &m->zone;
-	uint32_t pfn = z->unplaced;
-	unsigned cls = boot_class_of(m, pfn);
-	struct page_list *list = &z->free_area[m->max_order].list;
 	struct page *page = pfn_to_page(m, pfn);
 
 	page->flags = 0;
-	__SetPageBuddy(page);
 	set_page_order(page, m->max_order);
 	if (boot_hinted(cls)) {
 		__SetPageUnaccepted(page);
 		set_page_nolock_orders(page, boot_nolock_orders(cls));
 	}
+	return page;
+}
+
+static void place_next_block(struct impl *m)
+{
+	struct zone *z = &m->zone;
+	uint32_t pfn = z->unplaced;
+	struct page_list *list = &z->free_area[m->max_order].list;
+
+	__SetPageBuddy(write_boot_head(m, pfn, boot_class_of(m, pfn)));
 	if (z->unplaced_before == NIL)
 		plist_add_tail(m, list, pfn);
 	else
@@ -221,15 +227,10 @@ static uint32_t take_next_unplaced(struct impl *m)
 	struct free_area *area = &m->zone.free_area[m->max_order];
 	uint32_t pfn = m->zone.unplaced;
 	unsigned cls = boot_class_of(m, pfn);
-	struct page *page = pfn_to_page(m, pfn);
 
-	page->flags = 0;
-	set_page_order(page, m->max_order);
-	if (boot_hinted(cls)) {
-		__SetPageUnaccepted(page);
-		set_page_nolock_orders(page, boot_nolock_orders(cls));
+	write_boot_head(m, pfn, cls);
+	if (boot_hinted(cls))
 		area->nr_hinted[boot_nolock_orders(cls)]--;
-	}
 	area->nr_free--;
 	unplaced_advance(m);
 	return pfn;
