@@ -15,7 +15,10 @@
 #
 # `target` is the target's own cost: bench_exec_inproc (bench/exec_inproc.c)
 # runs the same executions with the inputs in memory, no fuzzer around
-# them.  Two figures for libFuzzer: `run` executes the corpus files as they are,
+# them.  `floor` is bench_exec_floor, the same with nothing compared (an
+# engine built with PD_BENCH_NO_COMPARE=1): what the two models, the
+# decoder and the runner cost on their own, the most any comparison
+# design could reach on this machine.  Two figures for libFuzzer: `run` executes the corpus files as they are,
 # repeatedly (-runs=K on the files: the target, plus reading each file
 # each time), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
@@ -56,6 +59,7 @@ command -v taskset >/dev/null || pin=()
 for p in fuzz fuzz-asan; do
 	[ -f build/$p/build.ninja ] || cmake --preset $p >/dev/null
 	cmake --build --preset $p >/dev/null
+	cmake --build build/$p --target bench_exec_floor >/dev/null
 done
 if command -v afl-fuzz >/dev/null; then
 	bash scripts/fuzz.sh build afl >/dev/null
@@ -125,6 +129,8 @@ for c in "${corpora[@]}"; do
 	[ "$c" = 100ops-1k ] && k=1000
 	row '(none)' none "$c" target "$(target_rate build/fuzz/targets/bench_exec_inproc "$tmp/$c" $((k * 16)))"
 	row '(none)' asan+ubsan "$c" target "$(ASAN_OPTIONS=detect_leaks=0 target_rate build/fuzz-asan/targets/bench_exec_inproc "$tmp/$c" $((k * 4)))"
+	row '(none)' none "$c" floor "$(target_rate build/fuzz/targets/bench_exec_floor "$tmp/$c" $((k * 16)))"
+	row '(none)' asan+ubsan "$c" floor "$(ASAN_OPTIONS=detect_leaks=0 target_rate build/fuzz-asan/targets/bench_exec_floor "$tmp/$c" $((k * 4)))"
 	row libFuzzer none "$c" run "$(run_rate build/fuzz/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer none "$c" fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff "$tmp/$c")"
 	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"

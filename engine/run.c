@@ -30,6 +30,16 @@
 #include "run.h"
 
 /*
+ * 1 only in bench_exec_floor (targets/CMakeLists.txt, never built by
+ * default): both models run every op and nothing is compared, after an
+ * op or at the end, so that the benchmark can show what an execution
+ * costs before any comparison.  Such a run can report no divergence.
+ */
+#ifndef PD_BENCH_NO_COMPARE
+#define PD_BENCH_NO_COMPARE 0
+#endif
+
+/*
  * Where each op's member sits in struct pd_model_ops: a load per op rather
  * than a switch, whose jump mispredicted on nearly every op of a fuzz input
  * (consecutive ops differ), twice an op.
@@ -353,7 +363,11 @@ static void run_checks(struct pd_runner *rn)
 static unsigned compare(struct pd_runner *rn, bool with_result, unsigned code)
 {
 	unsigned cls = PD_DIV_NONE;
-	bool checked = check_due(rn);
+	bool checked;
+
+	if (PD_BENCH_NO_COMPARE && rn->op >= 0)
+		return PD_DIV_NONE;
+	checked = check_due(rn);
 
 	rn->ndiff = rn->ndiff_total = 0;
 	rn->result_diff = false;
@@ -538,6 +552,8 @@ static bool final_full_compare_differs(struct pd_runner *rn)
 static bool finish_fast_differs(struct pd_runner *rn)
 {
 	rn->ndiff = rn->ndiff_total = 0;
+	if (PD_BENCH_NO_COMPARE)
+		return false;
 	if (!rn->o->fast_full_end) {
 		pd_state_compare_input_touched(rn);
 		return rn->ndiff_total != 0;
