@@ -45,6 +45,14 @@ static void accept_range(struct oracle *o, uint32_t first, uint32_t n)
 	/* A2: the frames of the units report `accepted`: they change too. */
 	o_touch(o, PD_OBJ_FRAME, ufirst << o->cfg.accept_order,
 		(ulast - ufirst + 1) << o->cfg.accept_order);
+	/*
+	 * The units as one range, before the loop touches the unaccepted
+	 * ones among them: those touches then fall inside it.  Touched one
+	 * by one, a list block of already partly accepted units was
+	 * hundreds of separate records, and an op that overflows its touch
+	 * list is compared whole (O(frames)).
+	 */
+	o_touch(o, PD_OBJ_UNIT, u, ulast - u + 1);
 	for (; u <= ulast; u++)
 		accept_unit(o, u);
 }

@@ -562,6 +562,40 @@ static bool test_accept_list_last_resort(void)
 	return true;
 }
 
+/*
+ * A4 with every other unit unaccepted: accepting the list block reports
+ * its units as one touched range, not one record per unaccepted unit
+ * (512 of them here, more than a ctx holds: the op would have been
+ * compared whole, O(frames)).
+ */
+static bool test_accept_list_touches_one_range(void)
+{
+	struct pd_config c = small_cfg();
+	unsigned units = 0;
+
+	c.frames_log2 = 10;
+	c.max_order = 10;
+	c.accept_order = 0;
+	c.unaccepted = 0x55;
+	c.accept = PD_ACCEPT_LIST;
+	ASSERT(setup(&c));
+	ASSERT_EQ(run(c_alloc(0, 0)), PD_OK);
+	ASSERT(placed(0, PD_PLACE_ACCEPT, 0, 0));
+	ASSERT_EQ(unit(0).accepted, 1);
+	ASSERT_EQ(unit(1).times_accepted, 0);
+	ASSERT_EQ(unit(1022).times_accepted, 1);
+	ASSERT(!F.ctx.touch_all);
+	for (unsigned i = 0; i < F.ctx.ntouch; i++) {
+		if (F.ctx.touch[i].obj != PD_OBJ_UNIT)
+			continue;
+		units++;
+		ASSERT_EQ(F.ctx.touch[i].first, 0);
+		ASSERT_EQ(F.ctx.touch[i].n, 1024);
+	}
+	ASSERT_EQ(units, 1);
+	return true;
+}
+
 /* ---- L: nolock and the zone lock ------------------------------------- */
 
 /* L2: NOLOCK with TAGGED, or order > 3: einval, nothing changes. */
@@ -2793,6 +2827,7 @@ static const struct {
 	TEST(test_replay_wrong_kind),
 	TEST(test_replay_accept),
 	TEST(test_replay_failure_with_list_block),
+	TEST(test_accept_list_touches_one_range),
 	TEST(test_replay_strict_pinned),
 	TEST(test_replay_slot),
 	TEST(test_record_replay_agree),
