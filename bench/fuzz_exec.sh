@@ -18,7 +18,8 @@
 # them.  `floor` is bench_exec_floor, the same with nothing compared (an
 # engine built with PD_BENCH_NO_COMPARE=1): what the two models, the
 # decoder and the runner cost on their own, the most any comparison
-# design could reach on this machine.  Two figures for libFuzzer: `run` executes the corpus files as they are,
+# design could reach on this machine.  `floor-run` and `floor-fuzz` are
+# libFuzzer's two figures for fuzz_diff_floor, the target on that engine.  Two figures for libFuzzer: `run` executes the corpus files as they are,
 # repeatedly (-runs=K on the files: the target, plus reading each file
 # each time), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
@@ -59,7 +60,7 @@ command -v taskset >/dev/null || pin=()
 for p in fuzz fuzz-asan; do
 	[ -f build/$p/build.ninja ] || cmake --preset $p >/dev/null
 	cmake --build --preset $p >/dev/null
-	cmake --build build/$p --target bench_exec_floor >/dev/null
+	cmake --build build/$p --target bench_exec_floor fuzz_diff_floor >/dev/null
 done
 if command -v afl-fuzz >/dev/null; then
 	bash scripts/fuzz.sh build afl >/dev/null
@@ -133,6 +134,8 @@ for c in "${corpora[@]}"; do
 	row '(none)' asan+ubsan "$c" floor "$(ASAN_OPTIONS=detect_leaks=0 target_rate build/fuzz-asan/targets/bench_exec_floor "$tmp/$c" $((k * 4)))"
 	row libFuzzer none "$c" run "$(run_rate build/fuzz/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer none "$c" fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff "$tmp/$c")"
+	row libFuzzer none "$c" floor-run "$(run_rate build/fuzz/targets/fuzz_diff_floor "$tmp/$c" $k)"
+	row libFuzzer none "$c" floor-fuzz "$(fuzz_rate build/fuzz/targets/fuzz_diff_floor "$tmp/$c")"
 	row libFuzzer asan+ubsan "$c" run "$(ASAN_OPTIONS=detect_leaks=0 run_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c" $k)"
 	row libFuzzer asan+ubsan "$c" fuzz "$(ASAN_OPTIONS=detect_leaks=0 fuzz_rate build/fuzz-asan/targets/fuzz_diff "$tmp/$c")"
 	if [ -x build/afl/targets/fuzz_diff_afl ]; then
