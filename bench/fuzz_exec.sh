@@ -18,12 +18,13 @@
 # them.  `floor` is bench_exec_floor, the same with nothing compared (an
 # engine built with PD_BENCH_NO_COMPARE=1): what the two models, the
 # decoder and the runner cost on their own, the most any comparison
-# design could reach on this machine.  `floor-run` and `floor-fuzz` are
-# libFuzzer's two figures for fuzz_diff_floor, the target on that engine.  Two figures for libFuzzer: `run` executes the corpus files as they are,
-# repeatedly (-runs=K on the files: the target, plus reading each file
-# each time), `fuzz` is
+# design could reach on this machine.  Two figures for libFuzzer: `run`
+# executes the corpus files as they are, repeatedly (-runs=K on the
+# files: the target, plus reading each file each time), `fuzz` is
 # libFuzzer's average exec/s while mutating from that corpus for SECS
-# seconds.  AFL++'s is execs_per_sec from fuzzer_stats after `afl-fuzz -V SECS`.
+# seconds; `floor-run` and `floor-fuzz` are the same for fuzz_diff_floor,
+# the target on the floor's engine.  AFL++'s is execs_per_sec from
+# fuzzer_stats after `afl-fuzz -V SECS`.
 # "(N% refused, M% new models)": inputs the target refused without running
 # them (beyond the config cap), and inputs whose config had no models in
 # the pool (a mutated config: both models created and booted, O(frames)).

@@ -30,10 +30,11 @@
 #include "run.h"
 
 /*
- * 1 only in bench_exec_floor (targets/CMakeLists.txt, never built by
- * default): both models run every op and nothing is compared, after an
- * op or at the end, so that the benchmark can show what an execution
- * costs before any comparison.  Such a run can report no divergence.
+ * 1 only in the floor benchmarks, bench_exec_floor and fuzz_diff_floor
+ * (targets/CMakeLists.txt, never built by default): both models run
+ * every op and nothing is compared, after an op or at the end, so that
+ * they show what an execution costs before any comparison.  Such a run
+ * can report no divergence.
  */
 #ifndef PD_BENCH_NO_COMPARE
 #define PD_BENCH_NO_COMPARE 0
