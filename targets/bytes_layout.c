@@ -82,7 +82,8 @@ bool pd_fuzz_clamp_header(uint8_t *hdr, const struct pd_fuzz_cap *cap)
 
 /* ---- op boundaries ---- */
 
-static uint8_t op_len_table[PD_NR_OPS];
+/* By opcode byte, not opcode (op_len()). */
+static uint8_t op_len_table[256];
 
 /* 1 (opcode) + 1 (used name's index) + argument bytes; flags share one byte. */
 static unsigned compute_op_len(unsigned code)
@@ -108,14 +109,22 @@ static unsigned compute_op_len(unsigned code)
 	return n;
 }
 
+/*
+ * Each entry filled on first use (every op is at least one byte, so 0 is
+ * "not yet"): a race between threads writes the same byte.  Every
+ * mutation splits its input (and a splice's other) once or more, so this
+ * is one load per op, no modulo.
+ */
+static inline unsigned op_len(uint8_t opcode_byte)
+{
+	if (!op_len_table[opcode_byte])
+		op_len_table[opcode_byte] = (uint8_t)compute_op_len(opcode_byte % PD_NR_OPS);
+	return op_len_table[opcode_byte];
+}
+
 unsigned pd_fuzz_op_len(uint8_t opcode_byte)
 {
-	unsigned code = opcode_byte % PD_NR_OPS;
-
-	/* Filled on first use: a race between threads writes the same bytes. */
-	if (!op_len_table[code])
-		op_len_table[code] = (uint8_t)compute_op_len(code);
-	return op_len_table[code];
+	return op_len(opcode_byte);
 }
 
 size_t pd_fuzz_split(const uint8_t *buf, size_t len, struct pd_span *spans, size_t max)
@@ -123,7 +132,7 @@ size_t pd_fuzz_split(const uint8_t *buf, size_t len, struct pd_span *spans, size
 	size_t n = 0, pos = PD_BYTES_HEADER;
 
 	while (pos < len) {
-		size_t l = pd_fuzz_op_len(buf[pos]);
+		size_t l = op_len(buf[pos]);
 
 		if (l > len - pos)
 			l = len - pos;
