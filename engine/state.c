@@ -401,20 +401,21 @@ void pd_visit_init(struct pd_visit *v, const struct pd_config *c)
 	v->nslot = c->slots;
 	v->nunit = pd_nr_units(c);
 	v->ntagblock = pd_nr_tag_blocks(c);
-	v->frame = pd_xcalloc(v->nframe, sizeof(uint32_t));
-	v->pte = pd_xcalloc(v->npte, sizeof(uint32_t));
-	v->slot = pd_xcalloc(v->nslot, sizeof(uint32_t));
-	v->unit = pd_xcalloc(v->nunit, sizeof(uint32_t));
-	v->tagblock = pd_xcalloc(v->ntagblock, sizeof(uint32_t));
+	/* An input stamps what it touches, a few pages of these at most. */
+	v->frame = pd_xzalloc_sparse(v->nframe, sizeof(uint32_t));
+	v->pte = pd_xzalloc_sparse(v->npte, sizeof(uint32_t));
+	v->slot = pd_xzalloc_sparse(v->nslot, sizeof(uint32_t));
+	v->unit = pd_xzalloc_sparse(v->nunit, sizeof(uint32_t));
+	v->tagblock = pd_xzalloc_sparse(v->ntagblock, sizeof(uint32_t));
 }
 
 void pd_visit_free(struct pd_visit *v)
 {
-	free(v->frame);
-	free(v->pte);
-	free(v->slot);
-	free(v->unit);
-	free(v->tagblock);
+	pd_zfree_sparse(v->frame, v->nframe, sizeof(uint32_t));
+	pd_zfree_sparse(v->pte, v->npte, sizeof(uint32_t));
+	pd_zfree_sparse(v->slot, v->nslot, sizeof(uint32_t));
+	pd_zfree_sparse(v->unit, v->nunit, sizeof(uint32_t));
+	pd_zfree_sparse(v->tagblock, v->ntagblock, sizeof(uint32_t));
 	memset(v, 0, sizeof(*v));
 }
 

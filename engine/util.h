@@ -21,6 +21,13 @@
 void *pd_xmalloc(size_t n);
 void *pd_xcalloc(size_t n, size_t size);
 void *pd_xrealloc(void *p, size_t n);
+/*
+ * n zeroed elements of an array that is mostly never written (visit
+ * stamps): large ones are fresh pages, paid for only where written.
+ * Freed with pd_zfree_sparse() and the same n and size.
+ */
+void *pd_xzalloc_sparse(size_t n, size_t size);
+void pd_zfree_sparse(void *p, size_t n, size_t size);
 char *pd_xstrdup(const char *s);
 char *pd_xstrndup(const char *s, size_t n);
 /* Grow *arr (of *cap elements of size sz) to hold at least `need`. */

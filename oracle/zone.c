@@ -143,7 +143,8 @@ void o_zone_init(struct oracle *o)
 	uint32_t b;
 
 	o_zone_boot_counters(o);
-	if (o->cfg.accept != PD_ACCEPT_LIST)
+	/* A1: no bit set in cfg.unaccepted, no unit unaccepted: no block on the list. */
+	if (o->cfg.accept != PD_ACCEPT_LIST || !o->cfg.unaccepted)
 		return;
 	for (b = 0; b < o->nr_list_blocks; b++)
 		o->on_list[b] = o_list_block_boot(o, b);
